@@ -1,0 +1,32 @@
+# DataCat: `make run` starts the stack, `make test` runs the suite (both set up .venv first).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA_DIR ?= $(CURDIR)/data
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[server,redis,test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/datacat up --data-dir $(DATA_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check datacat broker web tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

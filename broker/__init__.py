@@ -1,0 +1,1 @@
+"""DataCat's central tier: broker proxy, ingest workers, ``apply`` and the stores."""

@@ -1,0 +1,24 @@
+"""Errors raised by the ingest side and the stores."""
+
+__all__ = ["StoreError", "DuplicateBatch", "InvalidBatch", "UnknownSession"]
+
+
+class StoreError(RuntimeError):
+    """A store backend failed; the batch in hand was not applied."""
+
+
+class DuplicateBatch(Exception):
+    """The batch's ``(daemon_id, seq)`` was applied before; nothing was written."""
+
+
+class InvalidBatch(ValueError):
+    """A batch or REST write is well-formed msgpack/JSON but not valid DataCat data."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class UnknownSession(KeyError):
+    """A write named a session the store has never seen opened."""

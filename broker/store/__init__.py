@@ -1,0 +1,26 @@
+"""Store backends, picked by URL: ``memory://``, ``diskcache:///abs/path``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from .base import STATUSES, Page, SessionQuery, Store, StoreTxn
+
+__all__ = ["open_store", "Store", "StoreTxn", "SessionQuery", "Page", "STATUSES"]
+
+
+def open_store(url: str) -> Store:
+    """Open the store a URL names; raises ``ValueError`` naming the URL if it is not valid."""
+    parsed = urlparse(url)
+    if parsed.scheme == "memory":
+        from .memory import MemoryStore
+
+        return MemoryStore()
+    if parsed.scheme == "diskcache":
+        path = (parsed.netloc + parsed.path) if parsed.netloc else parsed.path
+        if not path:
+            raise ValueError(f"store URL {url!r} names no directory (diskcache:///abs/path)")
+        from .disk import DiskStore
+
+        return DiskStore(path)
+    raise ValueError(f"unknown store URL {url!r}: use memory:// or diskcache:///abs/path")

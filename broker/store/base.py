@@ -1,0 +1,128 @@
+"""The store contract. Every backend passes ``tests/contract`` against these docstrings.
+
+Records (all plain dicts of msgpack-able values, times in epoch seconds):
+
+- *session*: ``id, product, version, status, reason, created_at, updated_at, ended_at,
+  last_heartbeat, machine_id, hostname, pid, tags, daemon_id, parent_session_id,
+  hang_timeout, event_count, metric_count, history_count`` and status details.
+- *state*: the session's current document (deep-merged patches).
+- *history entry*: ``{"ts", "patch"}``; *event*: ``{"seq", "ts", "name", "level", ...}``;
+  *metric point*: one per-window aggregate ``{"ts", "name", "type", "count", "sum", ...}``.
+
+Appends never rewrite what a session already holds: their cost does not grow with it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+__all__ = ["Store", "StoreTxn", "SessionQuery", "Page", "STATUSES"]
+
+#: Every status a session can have.
+STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
+
+
+@dataclass(frozen=True)
+class SessionQuery:
+    """Filters for ``Store.list_sessions``; ``None`` means "any"."""
+
+    product: str | None = None
+    version: str | None = None
+    status: str | None = None
+    since: float | None = None
+    until: float | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass
+class Page:
+    """One page of results, newest first; ``cursor`` fetches the next page (``None``: last)."""
+
+    items: list = field(default_factory=list)
+    cursor: str | None = None
+
+
+class StoreTxn(abc.ABC):
+    """An atomic read-modify-write unit: everything written commits together or not at all."""
+
+    @abc.abstractmethod
+    def get_session(self, sid: str) -> dict | None:
+        """The session record as this transaction sees it, or ``None``."""
+
+    @abc.abstractmethod
+    def put_session(self, session: dict) -> None:
+        """Create or replace a session; keeps indexes and per-version rollups in step."""
+
+    @abc.abstractmethod
+    def get_state(self, sid: str) -> dict:
+        """The session's current state document (``{}`` if none)."""
+
+    @abc.abstractmethod
+    def apply_state(self, session: dict, entries: list[dict]) -> dict:
+        """Deep-merge each ``{"ts", "patch"}`` entry into the state, log it to history.
+
+        Returns the new state. Bumps ``session["history_count"]``.
+        """
+
+    @abc.abstractmethod
+    def append(self, stream: str, session: dict, items: list) -> None:
+        """Append to the ``"events"`` or ``"metrics"`` stream of ``session``.
+
+        Bumps ``session[stream_count]`` (the caller then ``put_session``s it); events get
+        their ``seq`` (0-based position) here. Costs O(len(items)), not O(session size).
+        """
+
+
+class Store(abc.ABC):
+    """A DataCat store. Safe to share between threads; backends say if between processes."""
+
+    @abc.abstractmethod
+    def transaction(self, dedup: tuple[str, int] | None = None) -> AbstractContextManager[StoreTxn]:
+        """Open a write transaction.
+
+        With ``dedup=(daemon_id, seq)`` the mark is written in the same atomic step, and
+        entering raises ``DuplicateBatch`` if that daemon's batch ``seq`` (or a later one)
+        was applied before. An exception inside the block writes nothing.
+        """
+
+    @abc.abstractmethod
+    def get_session(self, sid: str) -> dict | None:
+        """The session record, or ``None``."""
+
+    @abc.abstractmethod
+    def get_state(self, sid: str) -> dict:
+        """The session's current state (``{}`` for an unknown session)."""
+
+    @abc.abstractmethod
+    def list_sessions(self, query: SessionQuery) -> Page:
+        """Sessions matching ``query``, newest first, ``query.limit`` per page."""
+
+    @abc.abstractmethod
+    def read(self, stream: str, sid: str, start: int = 0, limit: int = 100) -> list:
+        """Items (``stream``: ``events``, ``metrics`` or ``history``) ``start .. start+limit`` (0-based, oldest first) of a session's stream."""
+
+    @abc.abstractmethod
+    def state_at(self, sid: str, ts: float) -> dict:
+        """The session's state as it was at time ``ts`` (after every patch with ``ts' <= ts``)."""
+
+    @abc.abstractmethod
+    def products(self) -> list[dict]:
+        """Per product and version rollups: ``{product, version, total, by_status}``."""
+
+    def iter_sessions(self, query: SessionQuery) -> Iterator[dict]:
+        """Every session matching ``query``, page by page (``query.limit`` per page)."""
+        cursor = query.cursor
+        while True:
+            page = self.list_sessions(SessionQuery(**{**query.__dict__, "cursor": cursor}))
+            yield from page.items
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release files and connections; idempotent."""

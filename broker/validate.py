@@ -1,0 +1,61 @@
+"""Checks a batch's session parts before anything is written."""
+
+from __future__ import annotations
+
+from datacat.protocol import LIFECYCLE_KINDS, METRIC_TYPES, Kind
+
+from .errors import InvalidBatch
+
+__all__ = ["validate_part", "check_label"]
+
+_NUMBER = (int, float)
+
+
+def check_label(name: str, value: object, max_len: int = 256) -> None:
+    """Names and ids: non-empty strings without control characters."""
+    if not isinstance(value, str) or not 0 < len(value) <= max_len:
+        raise InvalidBatch("bad_field", f"{name} must be a string of 1..{max_len} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise InvalidBatch("bad_field", f"{name} must not contain control characters")
+
+
+def _ts(name: str, value: object) -> None:
+    if not isinstance(value, _NUMBER) or isinstance(value, bool):
+        raise InvalidBatch("bad_field", f"{name} must be a timestamp in seconds")
+
+
+def validate_part(sid: object, part: object) -> None:
+    """Raise ``InvalidBatch`` unless ``part`` is a well-typed session part."""
+    check_label("session id", sid, 64)
+    if not isinstance(part, dict):
+        raise InvalidBatch("malformed", "session part must be a map")
+    opened = part.get("open")
+    if opened is not None:
+        if not isinstance(opened, dict):
+            raise InvalidBatch("bad_field", "open must be a map")
+        check_label("product", opened.get("product"))
+        check_label("version", opened.get("version"))
+    for entry in part.get("state", ()):
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)):
+            raise InvalidBatch("bad_field", "state entries are [ts, patch-map]")
+        _ts("state ts", entry[0])
+    for event in part.get("events", ()):
+        if not isinstance(event, dict):
+            raise InvalidBatch("bad_field", "events must be maps")
+        check_label("event name", event.get("name"))
+        _ts("event ts", event.get("ts"))
+    for point in part.get("metrics", ()):
+        if not isinstance(point, dict) or point.get("type") not in METRIC_TYPES:
+            raise InvalidBatch("bad_field", "metric points need a known type")
+        check_label("metric name", point.get("name"))
+        _ts("metric ts", point.get("ts"))
+    if part.get("beat") is not None:
+        _ts("beat", part["beat"])
+    for record in part.get("lifecycle", ()):
+        if not (isinstance(record, list) and len(record) == 3):
+            raise InvalidBatch("bad_field", "lifecycle entries are [kind, ts, detail]")
+        if record[0] not in LIFECYCLE_KINDS:
+            raise InvalidBatch("bad_field", f"{record[0]!r} is not a lifecycle kind")
+        _ts("lifecycle ts", record[1])
+        if record[2] is not None and not isinstance(record[2], dict):
+            raise InvalidBatch("bad_field", "lifecycle detail must be a map")

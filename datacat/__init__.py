@@ -1,0 +1,1 @@
+"""DataCat client SDK."""

@@ -1,0 +1,259 @@
+"""Wire protocol: the only module that knows how frames and batches are laid out.
+
+Client -> daemon *frame* (msgpack array)::
+
+    [PROTOCOL_VERSION, client_id, frame_seq, dropped, [record, ...]]
+
+A *record* is a flat array whose first three fields are ``kind, session_id, ts``
+(client wall-clock seconds); the rest depends on the kind (see ``RECORD_FIELDS``).
+The SDK appends these tuples as-is, so building a record costs one tuple.
+
+Daemon -> tier *batch* (msgpack map)::
+
+    {v, daemon_id, seq, host, sent_at, stats, sessions: {sid: part}}
+
+where each session ``part`` holds ``open`` (an open record's fields as a map),
+``state`` ([ts, patch] list), ``events`` (maps), ``metrics`` (aggregates) and
+``lifecycle`` ([kind, ts, detail] list), applied in that order.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+__all__ = [
+    "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "ProtocolError", "RECORD_FIELDS", "LIFECYCLE_KINDS",
+    "Frame", "encode_frame", "decode_frame", "encode_batch", "decode_batch",
+    "encode_ack", "decode_ack", "record_as_dict", "check_tree",
+]
+
+PROTOCOL_VERSION = 1
+
+
+class Kind(enum.IntEnum):
+    """Record kinds. ``CRASH``, ``HANG``, ``RECOVER`` and ``LOST`` are made by the daemon/tier."""
+
+    OPEN = 1
+    STATE = 2
+    EVENT = 3
+    METRIC = 4
+    BEAT = 5
+    PAUSE = 6
+    RESUME = 7
+    END = 8
+    CRASH = 9
+    HANG = 10
+    RECOVER = 11
+
+
+#: Field names after ``kind, session_id, ts`` for each kind, in wire order.
+RECORD_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.OPEN: ("product", "version", "pid", "start_time", "hostname", "machine_id", "tags",
+                "sdk", "hang_timeout", "parent_session_id"),
+    Kind.STATE: ("patch",),
+    Kind.EVENT: ("name", "level", "category", "labels", "message", "data", "exception"),
+    Kind.METRIC: ("name", "value", "type", "unit", "tags", "buckets"),
+    Kind.BEAT: (),
+    Kind.PAUSE: (),
+    Kind.RESUME: (),
+    Kind.END: ("reason",),
+    Kind.CRASH: ("reason", "detail"),
+    Kind.HANG: ("detail",),
+    Kind.RECOVER: ("detail",),
+}
+
+#: Kinds that change a session's lifecycle; they travel in a batch's ``lifecycle`` list.
+LIFECYCLE_KINDS = frozenset({Kind.PAUSE, Kind.RESUME, Kind.END, Kind.CRASH, Kind.HANG,
+                             Kind.RECOVER})
+
+METRIC_TYPES = frozenset({"gauge", "counter", "histogram", "timer"})
+_NUMBER = (int, float)
+_OPT_STR = (str, type(None))
+_OPT_MAP = (dict, type(None))
+#: Expected types of each kind's fields (``None`` entry = any type).
+_FIELD_TYPES: dict[Kind, tuple] = {
+    Kind.OPEN: (str, str, int, _NUMBER, _OPT_STR, _OPT_STR, _OPT_MAP, _OPT_STR, _NUMBER + (type(None),),
+                _OPT_STR),
+    Kind.STATE: (dict,),
+    Kind.EVENT: (str, str, _OPT_STR, (list, tuple), _OPT_STR, _OPT_MAP, _OPT_MAP),
+    Kind.METRIC: (str, _NUMBER, str, _OPT_STR, _OPT_MAP, (list, tuple, type(None))),
+    Kind.BEAT: (),
+    Kind.PAUSE: (),
+    Kind.RESUME: (),
+    Kind.END: (str,),
+    Kind.CRASH: (str, _OPT_MAP),
+    Kind.HANG: (_OPT_MAP,),
+    Kind.RECOVER: (_OPT_MAP,),
+}
+
+
+class ProtocolError(ValueError):
+    """A frame, batch or record broke the protocol; ``reason`` is a short counter label."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds every decoder enforces; anything past them is rejected whole."""
+
+    max_frame_bytes: int = 4 * 1024 * 1024
+    max_batch_bytes: int = 64 * 1024 * 1024
+    max_depth: int = 32
+    max_keys: int = 10_000
+    max_string: int = 64 * 1024
+    max_records: int = 200_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A decoded client frame."""
+
+    client_id: str
+    seq: int
+    dropped: int
+    records: list
+
+
+def _unpack(data: bytes, limits: Limits, max_bytes: int) -> Any:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ProtocolError("bad_type", "payload is not bytes")
+    if len(data) > max_bytes:
+        raise ProtocolError("too_large", f"{len(data)} bytes > {max_bytes}")
+    try:
+        return msgpack.unpackb(
+            data, raw=False, strict_map_key=True, use_list=True,
+            max_str_len=limits.max_string, max_bin_len=limits.max_string,
+            max_array_len=max(limits.max_keys, limits.max_records), max_map_len=limits.max_keys,
+        )
+    except msgpack.ExtraData as exc:
+        raise ProtocolError("malformed", "trailing bytes") from exc
+    except ValueError as exc:  # msgpack reports its length limits as ValueError
+        raise ProtocolError("limit", str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a malformed frame
+        raise ProtocolError("malformed", f"{type(exc).__name__}: {exc}") from exc
+
+
+def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Reject nesting deeper than ``limits.max_depth`` (iterative: no recursion bomb)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise ProtocolError("too_deep", f"nesting deeper than {limits.max_depth}")
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values()
+                         if isinstance(child, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+
+
+def check_record(record: Any, limits: Limits = DEFAULT_LIMITS) -> Kind:
+    """Validate one record array in place and return its kind."""
+    if not isinstance(record, (list, tuple)) or len(record) < 3:
+        raise ProtocolError("bad_record", "record is not an array of at least 3 fields")
+    try:
+        kind = Kind(record[0])
+    except (ValueError, TypeError) as exc:
+        raise ProtocolError("unknown_kind", repr(record[0])[:40]) from exc
+    types = _FIELD_TYPES[kind]
+    if len(record) != 3 + len(types):
+        raise ProtocolError("bad_record", f"{kind.name} needs {3 + len(types)} fields")
+    if not isinstance(record[1], str) or not 0 < len(record[1]) <= 64:
+        raise ProtocolError("bad_record", "session id must be a short string")
+    if not isinstance(record[2], _NUMBER) or isinstance(record[2], bool):
+        raise ProtocolError("bad_record", "timestamp must be a number")
+    for i, expected in enumerate(types, start=3):
+        value = record[i]
+        if not isinstance(value, expected):
+            name = RECORD_FIELDS[kind][i - 3]
+            raise ProtocolError("bad_field", f"{kind.name}.{name} has type {type(value).__name__}")
+        if isinstance(value, (dict, list)):
+            check_tree(value, limits)
+    if kind is Kind.METRIC and record[5] not in METRIC_TYPES:
+        raise ProtocolError("bad_field", f"unknown metric type {record[5]!r}")
+    return kind
+
+
+def record_as_dict(record: list | tuple) -> dict:
+    """Name a validated record's kind-specific fields (``ts`` included)."""
+    kind = Kind(record[0])
+    out = dict(zip(RECORD_FIELDS[kind], record[3:]))
+    out["ts"] = record[2]
+    return out
+
+
+def encode_frame(client_id: str, seq: int, dropped: int, records: list,
+                 packer: msgpack.Packer | None = None) -> bytes:
+    """Pack a client frame; pass a reused ``Packer`` on hot paths."""
+    payload = [PROTOCOL_VERSION, client_id, seq, dropped, records]
+    return (packer or msgpack.Packer()).pack(payload)
+
+
+def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Frame:
+    """Decode and validate a client frame; raises ``ProtocolError`` on any violation."""
+    obj = _unpack(data, limits, limits.max_frame_bytes)
+    if not isinstance(obj, list) or len(obj) != 5:
+        raise ProtocolError("malformed", "frame is not a 5-element array")
+    version, client_id, seq, dropped, records = obj
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError("bad_version", repr(version)[:20])
+    if not isinstance(client_id, str) or not isinstance(seq, int) or not isinstance(dropped, int):
+        raise ProtocolError("malformed", "bad frame header")
+    if not isinstance(records, list) or len(records) > limits.max_records:
+        raise ProtocolError("malformed", "records is not a bounded array")
+    for record in records:
+        check_record(record, limits)
+    return Frame(client_id, seq, dropped, records)
+
+
+_BATCH_HEADER = {"v": int, "daemon_id": str, "seq": int, "sent_at": _NUMBER, "sessions": dict}
+_PART_LISTS = ("state", "events", "metrics", "lifecycle")
+
+
+def encode_batch(batch: dict) -> bytes:
+    """Pack a daemon batch (see the module docstring for its shape)."""
+    return msgpack.packb(batch, use_bin_type=True)
+
+
+def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """Decode and validate a batch's shape; per-record content is checked by ``apply``."""
+    obj = _unpack(data, limits, limits.max_batch_bytes)
+    if not isinstance(obj, dict):
+        raise ProtocolError("malformed", "batch is not a map")
+    for key, expected in _BATCH_HEADER.items():
+        if not isinstance(obj.get(key), expected):
+            raise ProtocolError("malformed", f"batch field {key!r} missing or of the wrong type")
+    if obj["v"] != PROTOCOL_VERSION:
+        raise ProtocolError("bad_version", repr(obj["v"])[:20])
+    for sid, part in obj["sessions"].items():
+        if not isinstance(sid, str) or not isinstance(part, dict):
+            raise ProtocolError("malformed", "session part is not a map")
+        for name in _PART_LISTS:
+            if not isinstance(part.get(name, []), list):
+                raise ProtocolError("malformed", f"session part field {name!r} is not a list")
+        check_tree(part, limits)
+    return obj
+
+
+def encode_ack(seq: int, status: str, reason: str = "") -> bytes:
+    """Pack the tier's answer to a batch: ``ok``, ``duplicate`` or ``rejected``."""
+    return msgpack.packb({"seq": seq, "status": status, "reason": reason})
+
+
+def decode_ack(data: bytes) -> dict:
+    """Unpack an ack; raises ``ProtocolError`` if it is not one."""
+    obj = _unpack(data, DEFAULT_LIMITS, 4096)
+    if not isinstance(obj, dict) or not isinstance(obj.get("seq"), int):
+        raise ProtocolError("malformed", "not an ack")
+    return obj

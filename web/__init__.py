@@ -1,0 +1,1 @@
+"""DataCat web app: REST API and dashboard."""
