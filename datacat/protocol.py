@@ -28,7 +28,7 @@ import msgpack
 __all__ = [
     "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "ProtocolError", "RECORD_FIELDS", "LIFECYCLE_KINDS",
     "Frame", "encode_frame", "decode_frame", "encode_batch", "decode_batch",
-    "encode_ack", "decode_ack", "record_as_dict", "check_tree",
+    "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree",
 ]
 
 PROTOCOL_VERSION = 1
@@ -244,6 +244,16 @@ def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
                 raise ProtocolError("malformed", f"session part field {name!r} is not a list")
         check_tree(part, limits)
     return obj
+
+
+def peek_seq(data: bytes) -> int:
+    """Best effort: the ``seq`` of a batch that failed validation (``-1`` if unreadable)."""
+    try:
+        obj = msgpack.unpackb(data, raw=False, strict_map_key=False)
+    except Exception:  # noqa: BLE001 - it is already known to be bad
+        return -1
+    seq = obj.get("seq") if isinstance(obj, dict) else None
+    return seq if isinstance(seq, int) else -1
 
 
 def encode_ack(seq: int, status: str, reason: str = "") -> bytes:

@@ -1,0 +1,88 @@
+"""An ingest worker: REP on the broker's backend; validate, dedup + apply atomically, then ack."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import Counter
+
+import zmq
+
+from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
+
+from .apply import apply
+from .errors import DuplicateBatch, InvalidBatch
+from .store import Store
+
+__all__ = ["IngestWorker"]
+
+log = logging.getLogger("datacat.ingest")
+
+
+class IngestWorker:
+    """Takes one batch at a time; a bad batch is acked as rejected and the loop goes on."""
+
+    def __init__(self, store: Store, backend: str):
+        self.store = store
+        self._context = zmq.Context()
+        self._socket = self._context.socket(zmq.REP)
+        self._socket.setsockopt(zmq.LINGER, 1000)
+        self._socket.connect(backend)
+        self._stop = threading.Event()
+        self.counters: Counter = Counter()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then leave ``run`` (safe from a signal handler)."""
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop())
+
+    def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if self._socket.poll(200):
+                    payload = self._socket.recv()
+                    self._socket.send(self.handle(payload))
+        finally:
+            self.close()
+
+    def handle(self, payload: bytes) -> bytes:
+        """Process one batch and return the ack to send."""
+        self.counters["batches"] += 1
+        try:
+            batch = decode_batch(payload)
+        except ProtocolError as exc:
+            return self._reject(peek_seq(payload), exc.reason, str(exc))
+        seq = batch["seq"]
+        try:
+            result = apply(self.store, batch, now=time.time())
+        except DuplicateBatch:
+            self.counters["duplicates"] += 1
+            return encode_ack(seq, "duplicate")
+        except InvalidBatch as exc:
+            return self._reject(seq, exc.reason, str(exc))
+        except Exception as exc:  # noqa: BLE001 - store trouble: the daemon resends later
+            self.counters["errors"] += 1
+            log.exception("could not apply batch %s from %s", seq, batch["daemon_id"])
+            return encode_ack(seq, "error", type(exc).__name__)
+        self.counters["applied"] += 1
+        self.counters["events"] += result.events
+        self.counters["patches"] += result.patches
+        return encode_ack(seq, "ok")
+
+    def _reject(self, seq: int, reason: str, detail: str) -> bytes:
+        self.counters[f"rejected:{reason}"] += 1
+        log.warning("rejected batch %s: %s", seq, detail)
+        return encode_ack(seq, "rejected", reason)
+
+    def close(self) -> None:
+        """Close the socket and the store; idempotent."""
+        if self._context.closed:
+            return
+        self._socket.close()
+        self._context.term()
+        self.store.close()

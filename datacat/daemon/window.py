@@ -1,0 +1,155 @@
+"""Per-session flush windows: what the daemon does to records between two batches (pure).
+
+State patches fold into the daemon's view of the session's state and leave as one diff
+per window (nothing when nothing changed); metric samples aggregate per window; events
+and lifecycle records keep their order.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from ..merge import deep_merge, diff
+from ..protocol import LIFECYCLE_KINDS, RECORD_FIELDS, Kind
+
+__all__ = ["SessionWindow", "Windows", "DEFAULT_BUCKETS"]
+
+#: Histogram/timer upper bounds when the app gives none (a ``+Inf`` bucket is implied).
+DEFAULT_BUCKETS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+_OPEN_FIELDS = RECORD_FIELDS[Kind.OPEN]
+_EVENT_FIELDS = RECORD_FIELDS[Kind.EVENT]
+
+
+@dataclass
+class SessionWindow:
+    """What one session sent since its last batch, plus the state the tier already has."""
+
+    open: dict | None = None
+    state: dict = field(default_factory=dict)
+    sent_state: dict = field(default_factory=dict)
+    state_ts: float | None = None
+    events: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    lifecycle: list = field(default_factory=list)
+    beat: float | None = None
+    ended: bool = False
+
+    def part(self) -> dict | None:
+        """This window's batch part (``None`` if there is nothing to send); resets the window."""
+        part: dict = {}
+        if self.open is not None:
+            part["open"], self.open = self.open, None
+        if self.state_ts is not None:
+            patch = diff(self.sent_state, self.state)
+            if patch:
+                part["state"] = [[self.state_ts, patch]]
+                self.sent_state = self.state
+            self.state_ts = None
+        if self.events:
+            part["events"], self.events = self.events, []
+        if self.metrics:
+            part["metrics"] = [aggregate.point() for aggregate in self.metrics.values()]
+            self.metrics = {}
+        if self.beat is not None:
+            part["beat"], self.beat = self.beat, None
+        if self.lifecycle:
+            part["lifecycle"], self.lifecycle = self.lifecycle, []
+        return part or None
+
+
+class _Aggregate:
+    """Samples of one metric series within one window."""
+
+    __slots__ = ("name", "type", "unit", "tags", "t0", "ts", "count", "sum", "min", "max",
+                 "last", "bounds", "counts")
+
+    def __init__(self, name, mtype, unit, tags, ts, buckets):
+        self.name, self.type, self.unit, self.tags = name, mtype, unit, tags
+        self.t0 = self.ts = ts
+        self.count, self.sum = 0, 0.0
+        self.min = self.max = self.last = None
+        if mtype in ("histogram", "timer"):
+            numeric = buckets and all(isinstance(b, (int, float)) for b in buckets)
+            self.bounds = tuple(sorted(set(buckets))) if numeric else DEFAULT_BUCKETS
+            self.counts = [0] * (len(self.bounds) + 1)
+        else:
+            self.bounds = self.counts = None
+
+    def add(self, ts: float, value: float) -> None:
+        self.ts = ts
+        self.count += 1
+        self.sum += value
+        self.last = value
+        self.min = value if self.min is None or value < self.min else self.min
+        self.max = value if self.max is None or value > self.max else self.max
+        if self.counts is not None:
+            self.counts[bisect.bisect_left(self.bounds, value)] += 1
+
+    def point(self) -> dict:
+        point = {"ts": self.ts, "t0": self.t0, "name": self.name, "type": self.type,
+                 "count": self.count, "sum": self.sum, "min": self.min, "max": self.max,
+                 "last": self.last}
+        if self.unit is not None:
+            point["unit"] = self.unit
+        if self.tags:
+            point["tags"] = self.tags
+        if self.counts is not None:
+            cumulative, running = [], 0
+            for bound, count in zip(self.bounds + ("+Inf",), self.counts):
+                running += count
+                cumulative.append([bound, running])
+            point["buckets"] = cumulative
+        return point
+
+
+class Windows:
+    """All sessions' windows; ``add`` takes validated records, ``build`` makes a batch body."""
+
+    def __init__(self):
+        self.sessions: dict[str, SessionWindow] = {}
+        self.pending_records = 0
+
+    def add(self, record: list) -> None:
+        kind, sid, ts = record[0], record[1], record[2]
+        window = self.sessions.get(sid)
+        if window is None:
+            window = self.sessions[sid] = SessionWindow()
+        self.pending_records += 1
+        if kind == Kind.EVENT:
+            event = {"ts": ts}
+            for name, value in zip(_EVENT_FIELDS, record[3:]):
+                if value is not None and value != ():
+                    event[name] = value
+            window.events.append(event)
+        elif kind == Kind.STATE:
+            window.state = deep_merge(window.state, record[3])
+            window.state_ts = ts
+        elif kind == Kind.METRIC:
+            name, value, mtype, unit, tags, buckets = record[3:]
+            key = (name, mtype, unit, repr(sorted(tags.items())) if tags else None)
+            aggregate = window.metrics.get(key)
+            if aggregate is None:
+                aggregate = window.metrics[key] = _Aggregate(name, mtype, unit, tags, ts, buckets)
+            aggregate.add(ts, value)
+        elif kind == Kind.BEAT:
+            window.beat = ts
+        elif kind == Kind.OPEN:
+            window.open = dict(zip(_OPEN_FIELDS, record[3:]), ts=ts)
+        elif kind in LIFECYCLE_KINDS:
+            detail = dict(zip(RECORD_FIELDS[Kind(kind)], record[3:]))
+            window.lifecycle.append([kind, ts, detail])
+            if kind in (Kind.END, Kind.CRASH):
+                window.ended = True
+
+    def build(self) -> dict:
+        """``{sid: part}`` for every session with something to send; forgets ended sessions."""
+        parts = {}
+        for sid, window in list(self.sessions.items()):
+            part = window.part()
+            if part is not None:
+                parts[sid] = part
+            if window.ended:
+                del self.sessions[sid]
+        self.pending_records = 0
+        return parts

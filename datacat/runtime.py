@@ -1,0 +1,72 @@
+"""Where a user's daemon lives: runtime directory, sockets, lock; settings from the environment."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["RuntimePaths", "runtime_paths", "env_float", "broker_endpoints"]
+
+DEFAULT_BROKER = "tcp://127.0.0.1:5555"
+
+
+@dataclass(frozen=True)
+class RuntimePaths:
+    """The per-user runtime directory and the endpoints inside it."""
+
+    directory: Path
+
+    @property
+    def daemon_endpoint(self) -> str:
+        return os.environ.get("DATACAT_DAEMON") or f"ipc://{self.directory / 'daemon.sock'}"
+
+    @property
+    def control_endpoint(self) -> str:
+        return f"ipc://{self.directory / 'control.sock'}"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.directory / "daemon.lock"
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "daemon.log"
+
+    def ensure(self) -> RuntimePaths:
+        """Create the directory private to this user (0700); returns ``self``."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        return self
+
+
+def runtime_paths() -> RuntimePaths:
+    """``DATACAT_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/datacat``, else ``/tmp/datacat-$UID``."""
+    explicit = os.environ.get("DATACAT_RUNTIME_DIR")
+    if explicit:
+        return RuntimePaths(Path(explicit))
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and os.path.isdir(xdg):
+        return RuntimePaths(Path(xdg) / "datacat")
+    return RuntimePaths(Path(tempfile.gettempdir()) / f"datacat-{os.getuid()}")
+
+
+def env_float(name: str, default: float) -> float:
+    """A positive float from the environment; a bad value is an error naming the variable."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def broker_endpoints(raw: str | None = None) -> list[str]:
+    """Broker endpoints from a comma-separated list (default ``DATACAT_BROKER``)."""
+    raw = raw if raw is not None else os.environ.get("DATACAT_BROKER", DEFAULT_BROKER)
+    return [part.strip() for part in raw.split(",") if part.strip()]

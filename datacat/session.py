@@ -1,0 +1,180 @@
+"""``Session``: what an app calls. Every call appends one tuple and returns."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+import traceback
+from types import TracebackType
+
+from .protocol import Kind
+from .transport import Transport
+
+__all__ = ["Session", "Timer"]
+
+log = logging.getLogger("datacat")
+
+_OPEN, _STATE, _EVENT, _METRIC = Kind.OPEN.value, Kind.STATE.value, Kind.EVENT.value, Kind.METRIC.value
+_BEAT, _PAUSE, _RESUME, _END = Kind.BEAT.value, Kind.PAUSE.value, Kind.RESUME.value, Kind.END.value
+_now = time.time
+
+
+class Session:
+    """One run of an application. Calls never block and never raise into the app.
+
+    Mutable arguments (patches, ``data``, ``tags``) are sent as they are when the
+    flusher packs them, a few milliseconds later: pass fresh objects, don't mutate them.
+    """
+
+    __slots__ = ("id", "product", "version", "_transport", "_queue", "_capacity", "_ended",
+                 "__weakref__")
+
+    def __init__(self, session_id: str, product: str, version: str, transport: Transport):
+        self.id = session_id
+        self.product = product
+        self.version = version
+        self._transport = transport
+        self._queue = transport.queue
+        self._capacity = transport.capacity
+        self._ended = False
+
+    def _emit(self, record: tuple) -> None:
+        if len(self._queue) < self._capacity:
+            self._queue.append(record)
+        else:
+            self._transport.dropped += 1
+
+    def update_state(self, patch: dict) -> None:
+        """Deep-merge ``patch`` into the session's state; ``None`` values delete keys."""
+        if len(self._queue) < self._capacity:
+            self._queue.append((_STATE, self.id, _now(), patch))
+        else:
+            self._transport.dropped += 1
+
+    def log_event(self, name: str, data: dict | None = None, level: str = "info",
+                  category: str | None = None, labels: tuple | list = (),
+                  message: str | None = None) -> None:
+        """Record that ``name`` happened, with optional structured ``data``."""
+        if len(self._queue) < self._capacity:
+            self._queue.append((_EVENT, self.id, _now(), name, level, category, labels, message,
+                                data, None))
+        else:
+            self._transport.dropped += 1
+
+    def log_metric(self, name: str, value: float, type: str = "gauge", unit: str | None = None,
+                   tags: dict | None = None, buckets: tuple | list | None = None) -> None:
+        """Record one sample; the daemon aggregates samples per flush window."""
+        if len(self._queue) < self._capacity:
+            self._queue.append((_METRIC, self.id, _now(), name, value, type, unit, tags, buckets))
+        else:
+            self._transport.dropped += 1
+
+    def log_gauge(self, name: str, value: float, unit: str | None = None,
+                  tags: dict | None = None) -> None:
+        """A value that goes up and down (fps, memory)."""
+        self.log_metric(name, value, "gauge", unit, tags)
+
+    def log_counter(self, name: str, delta: float = 1, unit: str | None = None,
+                    tags: dict | None = None) -> None:
+        """Add ``delta`` to a running total."""
+        self.log_metric(name, delta, "counter", unit, tags)
+
+    def log_histogram(self, name: str, value: float, unit: str | None = None,
+                      tags: dict | None = None, buckets: tuple | list | None = None) -> None:
+        """One observation of a distribution (bucket upper bounds optional)."""
+        self.log_metric(name, value, "histogram", unit, tags, buckets)
+
+    def timer(self, name: str, tags: dict | None = None) -> Timer:
+        """Time a block (``with``) or every call of a function (decorator), in milliseconds."""
+        return Timer(self, name, tags)
+
+    def log_exception(self, exc: BaseException | None = None, message: str | None = None,
+                      level: str = "error") -> None:
+        """Log ``exc`` (default: the exception being handled) as an ``exception`` event."""
+        try:
+            exc = exc if exc is not None else sys.exc_info()[1]
+            if exc is None:
+                return
+            self._emit((_EVENT, self.id, _now(), "exception", level, "exception", (),
+                        message or f"{type(exc).__name__}: {exc}", None, describe_exception(exc)))
+        except Exception:  # noqa: BLE001 - never raise into the app
+            log.debug("datacat: log_exception failed", exc_info=True)
+
+    def heartbeat(self) -> None:
+        """Tell the daemon this loop is alive (arms hang detection)."""
+        self._emit((_BEAT, self.id, _now()))
+
+    def pause_hang_detection(self) -> None:
+        """Suspend hang detection around a known long operation."""
+        self._emit((_PAUSE, self.id, _now()))
+
+    def resume_hang_detection(self) -> None:
+        """Re-arm hang detection after ``pause_hang_detection``."""
+        self._emit((_RESUME, self.id, _now()))
+
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Send what is queued; True once the daemon has it (False after ``timeout``)."""
+        try:
+            return self._transport.flush(timeout)
+        except Exception:  # noqa: BLE001
+            log.debug("datacat: flush failed", exc_info=True)
+            return False
+
+    def end(self, reason: str = "end", timeout: float = 2.0) -> bool:
+        """End the session cleanly and flush; later calls are ignored. Idempotent."""
+        if self._ended:
+            return True
+        self._ended = True
+        self._queue.append((_END, self.id, _now(), reason))  # lifecycle: never dropped here
+        return self.flush(timeout)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is not None:
+            self.log_exception(exc)
+        self.end()
+
+
+def describe_exception(exc: BaseException) -> dict:
+    """Type, message, formatted stack and innermost frame of ``exc``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = frames[-1] if frames else None
+    return {
+        "type": f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins."),
+        "message": str(exc),
+        "stacktrace": traceback.format_exception(type(exc), exc, exc.__traceback__),
+        "source_file": where.filename if where else None,
+        "source_line": where.lineno if where else None,
+        "source_function": where.name if where else None,
+    }
+
+
+class Timer:
+    """Context manager and decorator measuring with the monotonic clock."""
+
+    __slots__ = ("_session", "_name", "_tags", "_start")
+
+    def __init__(self, session: Session, name: str, tags: dict | None):
+        self._session, self._name, self._tags = session, name, tags
+        self._start = 0.0
+
+    def __enter__(self) -> Timer:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        elapsed_ms = (time.perf_counter() - self._start) * 1000.0
+        self._session.log_metric(self._name, elapsed_ms, "timer", "ms", self._tags)
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def timed(*args, **kwargs):
+            with Timer(self._session, self._name, self._tags):
+                return func(*args, **kwargs)
+
+        return timed
