@@ -10,7 +10,8 @@ from .session import Session, Timer
 
 __version__ = SDK_VERSION
 __all__ = ["create_session", "init", "get_session", "shutdown", "Session", "Timer",
-           "update_state", "log_event", "log_metric", "log_gauge", "log_counter", "log_histogram", "log_exception", "heartbeat", "timer", "flush", "end"]
+           "update_state", "log_event", "log_metric", "log_gauge", "log_counter", "log_histogram",
+           "log_exception", "heartbeat", "timer", "flush", "end"]
 
 
 def _default_call(name: str):

@@ -29,7 +29,8 @@ def diff(old: dict, new: dict) -> dict:
     """The smallest patch that turns ``old`` into ``new`` under ``deep_merge``.
 
     Removed keys become ``None``; nested maps diff recursively; anything else that
-    differs (including a type change) is replaced whole. Equal documents give ``{}``.
+    differs (including a type change, also inside lists: ``[1]`` vs ``[True]``) is
+    replaced whole. Equal documents give ``{}``.
     """
     patch: dict[str, Any] = {}
     for key in old.keys() - new.keys():
@@ -39,10 +40,25 @@ def diff(old: dict, new: dict) -> dict:
             patch[key] = value
             continue
         current = old[key]
+        if value is current:  # a subtree deep_merge left shared: nothing to walk
+            continue
         if isinstance(value, dict) and isinstance(current, dict):
             sub = diff(current, value)
             if sub:
                 patch[key] = sub
-        elif type(value) is not type(current) or value != current:
+        elif not _same(value, current):
             patch[key] = value
     return patch
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal *and* of the same types all the way down (``1``, ``1.0`` and ``True`` differ)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(value, b[key]) for key, value in a.items())
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b

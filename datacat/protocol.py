@@ -102,7 +102,13 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds every decoder enforces; anything past them is rejected whole."""
+    """Bounds every decoder enforces; anything past them is rejected whole.
+
+    Each bound has its own ``ProtocolError.reason``: ``too_large`` (frame/batch bytes),
+    ``too_deep``, ``too_many_keys`` (per map), ``string_too_long`` (str or bin) and
+    ``too_many_records``. Any array is bounded by ``max(max_keys, max_records)`` and
+    reported under whichever of the two set that bound.
+    """
 
     max_frame_bytes: int = 4 * 1024 * 1024
     max_batch_bytes: int = 64 * 1024 * 1024
@@ -138,20 +144,43 @@ def _unpack(data: bytes, limits: Limits, max_bytes: int) -> Any:
         )
     except msgpack.ExtraData as exc:
         raise ProtocolError("malformed", "trailing bytes") from exc
-    except ValueError as exc:  # msgpack reports its length limits as ValueError
-        raise ProtocolError("limit", str(exc)) from exc
+    except (msgpack.StackError, RecursionError) as exc:
+        raise ProtocolError("too_deep", "nesting deeper than the decoder's stack") from exc
+    except ValueError as exc:  # msgpack reports its length limits and bad input as ValueError
+        raise ProtocolError(_unpack_reason(str(exc), limits), str(exc) or type(exc).__name__) \
+            from exc
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a malformed frame
         raise ProtocolError("malformed", f"{type(exc).__name__}: {exc}") from exc
 
 
+def _unpack_reason(message: str, limits: Limits) -> str:
+    """Name the limit a msgpack ``ValueError`` stands for (its messages are all it gives)."""
+    if "max_str_len" in message or "max_bin_len" in message:
+        return "string_too_long"
+    if "max_map_len" in message:
+        return "too_many_keys"
+    if "max_array_len" in message:
+        return "too_many_records" if limits.max_records >= limits.max_keys else "too_many_keys"
+    if "map key" in message:
+        return "bad_key"
+    if "incomplete input" in message:
+        return "truncated"
+    return "malformed"
+
+
 def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Reject nesting deeper than ``limits.max_depth`` (iterative: no recursion bomb)."""
+    """Reject nesting deeper than ``limits.max_depth`` and map keys that are not strings.
+
+    Iterative, so a deep tree cannot exhaust the Python stack.
+    """
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > limits.max_depth:
             raise ProtocolError("too_deep", f"nesting deeper than {limits.max_depth}")
         if isinstance(node, dict):
+            if not all(type(key) is str for key in node):
+                raise ProtocolError("bad_key", "map keys must be strings")
             stack.extend((child, depth + 1) for child in node.values()
                          if isinstance(child, (dict, list)))
         elif isinstance(node, list):
@@ -162,9 +191,11 @@ def check_record(record: Any, limits: Limits = DEFAULT_LIMITS) -> Kind:
     """Validate one record array in place and return its kind."""
     if not isinstance(record, (list, tuple)) or len(record) < 3:
         raise ProtocolError("bad_record", "record is not an array of at least 3 fields")
+    if type(record[0]) is not int:  # Kind(True) and Kind(1.0) would both be OPEN
+        raise ProtocolError("unknown_kind", repr(record[0])[:40])
     try:
         kind = Kind(record[0])
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise ProtocolError("unknown_kind", repr(record[0])[:40]) from exc
     types = _FIELD_TYPES[kind]
     if len(record) != 3 + len(types):
@@ -206,12 +237,14 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Frame:
     if not isinstance(obj, list) or len(obj) != 5:
         raise ProtocolError("malformed", "frame is not a 5-element array")
     version, client_id, seq, dropped, records = obj
-    if version != PROTOCOL_VERSION:
+    if type(version) is not int or version != PROTOCOL_VERSION:  # True == 1, but is no version
         raise ProtocolError("bad_version", repr(version)[:20])
-    if not isinstance(client_id, str) or not isinstance(seq, int) or not isinstance(dropped, int):
+    if not isinstance(client_id, str) or type(seq) is not int or type(dropped) is not int:
         raise ProtocolError("malformed", "bad frame header")
-    if not isinstance(records, list) or len(records) > limits.max_records:
-        raise ProtocolError("malformed", "records is not a bounded array")
+    if not isinstance(records, list):
+        raise ProtocolError("malformed", "records is not an array")
+    if len(records) > limits.max_records:
+        raise ProtocolError("too_many_records", f"{len(records)} > {limits.max_records}")
     for record in records:
         check_record(record, limits)
     return Frame(client_id, seq, dropped, records)
@@ -234,7 +267,7 @@ def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     for key, expected in _BATCH_HEADER.items():
         if not isinstance(obj.get(key), expected):
             raise ProtocolError("malformed", f"batch field {key!r} missing or of the wrong type")
-    if obj["v"] != PROTOCOL_VERSION:
+    if type(obj["v"]) is not int or obj["v"] != PROTOCOL_VERSION:
         raise ProtocolError("bad_version", repr(obj["v"])[:20])
     for sid, part in obj["sessions"].items():
         if not isinstance(sid, str) or not isinstance(part, dict):

@@ -31,6 +31,10 @@ class RuntimePaths:
         return self.directory / "daemon.lock"
 
     @property
+    def pid_file(self) -> Path:
+        return self.directory / "daemon.pid"
+
+    @property
     def log_file(self) -> Path:
         return self.directory / "daemon.log"
 

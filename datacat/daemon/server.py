@@ -64,6 +64,7 @@ class Daemon:
         self._lock_fd = hold_lock(settings.paths)
         if self._lock_fd is None:
             raise AlreadyRunning(f"a daemon already runs in {settings.paths.directory}")
+        settings.paths.pid_file.write_text(f"{os.getpid()}\n")
         self._context = zmq.Context()
         self._pull = self._bind(zmq.PULL, settings.paths.daemon_endpoint)
         self._control = self._bind(zmq.ROUTER, settings.paths.control_endpoint)
@@ -200,5 +201,6 @@ class Daemon:
             sock.close(0)
         self.uplink.close()
         self._context.term()
+        self.settings.paths.pid_file.unlink(missing_ok=True)
         os.close(self._lock_fd)
         self._lock_fd = None

@@ -1,0 +1,147 @@
+"""The whole pipeline with real processes: SDK app -> daemon -> broker -> workers -> store -> REST."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from tests.helpers import free_port, kill_daemon, wait_until
+
+from .conftest import start_up
+
+APP = """
+import datacat
+s = datacat.create_session("Pipeline", "1.2.3", tags={"env": "test"})
+s.update_state({"level": 1, "player": {"hp": 100, "name": "ada", "inventory": ["sword"]}})
+s.update_state({"player": {"hp": 80}})
+s.update_state({"player": {"name": None}, "scene": "forest"})
+for i in range(1000):
+    s.log_event("tick", {"i": i}, level="debug" if i % 2 else "info")
+for v in (10.0, 30.0, 20.0):
+    s.log_gauge("fps", v, unit="fps")
+for _ in range(5):
+    s.log_counter("kills", 2)
+for v in (0.5, 3.0, 7.0, 20000.0):
+    s.log_histogram("frame_ms", v, unit="ms")
+with s.timer("load"):
+    pass
+s.end()
+print(s.id)
+"""
+
+
+def _session(stack, sid: str) -> dict | None:
+    response = stack.get(f"/api/sessions/{sid}")
+    return response.json() if response.status_code == 200 else None
+
+
+def _all_events(stack, sid: str) -> list:
+    events, start = [], 0
+    while True:
+        page = stack.get(f"/api/v1/sessions/{sid}/events", start=start, limit=500).json()
+        events += page["items"]
+        if page.get("next") is None:
+            return events
+        start = page["next"]
+
+
+def _points(metrics: list, name: str) -> list:
+    return [point for point in metrics if point["name"] == name]
+
+
+def test_app_session_arrives_whole_through_rest(stack):
+    sid = stack.run_app(APP).stdout.strip()
+
+    session = wait_until(lambda: (s := _session(stack, sid)) and s["status"] == "ended"
+                         and s["event_count"] == 1000 and s, message="the ended session")
+    assert session["product"] == "Pipeline" and session["version"] == "1.2.3"
+    assert session["ended"] is True and session["active"] is False and session["crashed"] is False
+    assert session["state"] == {"level": 1, "scene": "forest",
+                                "player": {"hp": 80, "inventory": ["sword"]}}
+
+    events = _all_events(stack, sid)
+    assert [e["data"]["i"] for e in events] == list(range(1000))
+    assert [e["seq"] for e in events] == list(range(1000))
+    assert events[1]["level"] == "debug" and events[0]["level"] == "info"
+
+    metrics = stack.get(f"/api/v1/sessions/{sid}/metrics").json()["items"]
+    fps = _points(metrics, "fps")
+    assert sum(p["count"] for p in fps) == 3
+    assert min(p["min"] for p in fps) == 10.0 and max(p["max"] for p in fps) == 30.0
+    kills = _points(metrics, "kills")
+    assert sum(p["sum"] for p in kills) == 10 and all(p["type"] == "counter" for p in kills)
+    frame = _points(metrics, "frame_ms")
+    assert sum(p["count"] for p in frame) == 4
+    buckets = {}
+    for point in frame:
+        for le, count in point["buckets"]:
+            buckets[str(le)] = buckets.get(str(le), 0) + count
+    assert buckets["1"] == 1 and buckets["5"] == 2 and buckets["10"] == 3 and buckets["+Inf"] == 4
+    assert sum(p["count"] for p in _points(metrics, "load")) == 1
+    assert _points(metrics, "load")[0]["type"] == "timer"
+
+    listed = stack.get("/api/v1/sessions", product="Pipeline", status="ended").json()["items"]
+    assert [s["id"] for s in listed] == [sid]
+
+
+def test_sdk_starts_a_daemon_when_none_runs(stack):
+    assert not (stack.runtime_dir / "daemon.pid").exists()
+    sid = stack.run_app("""
+        import datacat
+        s = datacat.create_session("AutoStart", "1")
+        s.update_state({"ok": True})
+        print(s.id)
+    """).stdout.strip()  # no end(): interpreter exit ends the session
+    session = wait_until(lambda: (s := _session(stack, sid)) and s["status"] == "ended" and s,
+                         message="the auto-started daemon to deliver the session")
+    assert session["state"] == {"ok": True}
+    assert (stack.runtime_dir / "daemon.pid").exists()
+
+
+def test_app_never_waits_for_an_absent_tier(stack, tmp_path):
+    """With no broker reachable, SDK calls still return and the app exits promptly."""
+    env = dict(stack.env, DATACAT_BROKER="tcp://127.0.0.1:9", DATACAT_RUNTIME_DIR=str(tmp_path / "r"))
+    stack.env, saved = env, stack.env
+    try:
+        out = stack.run_app("""
+            import datacat
+            s = datacat.create_session("Offline", "1")
+            for i in range(10000):
+                s.log_event("e", {"i": i})
+            s.end()
+            print("done")
+        """, timeout=30).stdout
+    finally:
+        stack.env = saved
+        kill_daemon(tmp_path / "r")
+    assert out.strip() == "done"  # every call returned and exit was not held up past the timeout
+
+
+def test_data_survive_a_restart_of_up(stack, tmp_path):
+    sid = stack.run_app(APP).stdout.strip()
+    wait_until(lambda: (s := _session(stack, sid)) and s["event_count"] == 1000,
+               message="the first run's data")
+    kill_daemon(stack.runtime_dir)
+    assert stack.process.stop() == 0
+
+    web_port = int(stack.url.rsplit(":", 1)[1])
+    (tmp_path / "again").mkdir()
+    restarted = start_up(tmp_path / "again", stack.data_dir, (web_port, free_port(), free_port()))
+    try:
+        session = _session(stack, sid)
+        assert session["status"] == "ended" and session["event_count"] == 1000
+        assert session["state"]["player"] == {"hp": 80, "inventory": ["sword"]}
+    finally:
+        assert restarted.stop() == 0
+
+
+def test_up_stops_every_child_on_sigterm(stack):
+    import psutil
+
+    children = psutil.Process(stack.process.process.pid).children(recursive=True)
+    assert len(children) >= 4  # broker, two workers, web
+    stack.process.process.send_signal(signal.SIGTERM)
+    assert stack.process.process.wait(30) == 0
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.cmdline() for p in alive]
+    assert os.path.isdir(stack.data_dir)

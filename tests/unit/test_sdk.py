@@ -1,0 +1,132 @@
+"""The SDK against a real PULL socket standing in for the daemon (no daemon auto-start)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import zmq
+
+from datacat.ids import uuid7, uuid7_time
+from datacat.protocol import Kind, decode_frame
+from datacat.runtime import RuntimePaths
+from datacat.session import Session
+from datacat.transport import Transport
+from tests.helpers import wait_until
+
+
+@pytest.fixture
+def paths(tmp_path) -> RuntimePaths:
+    return RuntimePaths(Path(tmp_path)).ensure()
+
+
+@pytest.fixture
+def pull(paths):
+    context = zmq.Context()
+    sock = context.socket(zmq.PULL)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.bind(paths.daemon_endpoint)
+    yield sock
+    sock.close(0)
+    context.term()
+
+
+def make_session(paths, **options) -> tuple[Session, Transport]:
+    transport = Transport(paths, autostart=False, **options).start()
+    return Session(uuid7(), "P", "1", transport), transport
+
+
+def received(sock, count: int) -> list:
+    records = []
+
+    def more():
+        while sock.poll(0):
+            records.extend(decode_frame(sock.recv()).records)
+        return len(records) >= count
+
+    wait_until(more, message=f"{count} records")
+    return records
+
+
+def test_records_reach_the_daemon_socket_in_order(paths, pull):
+    session, transport = make_session(paths)
+    session.update_state({"a": 1})
+    for i in range(5000):
+        session.log_event("e", {"i": i})
+    session.log_counter("kills", 2)
+    records = received(pull, 5002)
+    assert records[0][0] == Kind.STATE and records[0][3] == {"a": 1}
+    assert [r[8]["i"] for r in records[1:5001]] == list(range(5000))
+    assert records[-1][0] == Kind.METRIC and records[-1][5] == "counter"
+    transport.close(0.1)
+
+
+def test_without_a_daemon_calls_return_and_drops_are_counted(paths):
+    session, transport = make_session(paths, capacity=100)
+    for i in range(1000):
+        session.log_event("e", {"i": i})  # must neither raise nor block
+    assert len(transport.queue) <= 100
+    assert transport.dropped >= 900
+    assert session.flush(timeout=0.2) is False
+    assert session.end(timeout=0.1) is False
+    transport.close(0.1)
+
+
+def test_drop_count_reaches_the_daemon_in_the_next_frame(paths, pull):
+    session, transport = make_session(paths, capacity=10)
+    transport.dropped = 7  # as if the app had overflowed the queue earlier
+    session.log_event("after", None)
+    wait_until(lambda: pull.poll(0), message="a frame")
+    assert decode_frame(pull.recv()).dropped == 7
+    transport.close(0.1)
+
+
+def test_an_oversized_record_is_dropped_alone(paths, pull):
+    session, transport = make_session(paths)
+    session.log_event("huge", {"blob": "x" * 60_000 * 100})
+    session.log_event("small", None)
+    records = received(pull, 1)
+    assert [r[3] for r in records] == ["small"]
+    assert transport.dropped == 1
+    transport.close(0.1)
+
+
+def test_timer_as_context_manager_and_decorator(paths, pull):
+    session, transport = make_session(paths)
+    with session.timer("block"):
+        pass
+
+    @session.timer("call", tags={"k": "v"})
+    def work(x):
+        return x * 2
+
+    assert work(21) == 42
+    records = received(pull, 2)
+    assert [(r[3], r[5], r[6]) for r in records] == [("block", "timer", "ms"),
+                                                      ("call", "timer", "ms")]
+    assert records[1][7] == {"k": "v"} and all(r[4] >= 0 for r in records)
+    transport.close(0.1)
+
+
+def test_exception_escaping_with_block_is_logged_then_the_session_ends(paths, pull):
+    session, transport = make_session(paths)
+    with pytest.raises(KeyError):
+        with session:
+            {}["missing"]
+    records = received(pull, 2)
+    event, end = records
+    assert event[0] == Kind.EVENT and event[3] == "exception"
+    exc = event[9]
+    assert exc["type"] == "KeyError" and exc["source_function"].startswith("test_exception")
+    assert "KeyError" in exc["stacktrace"][-1]
+    assert end[0] == Kind.END and end[3] == "end"
+    transport.close(0.1)
+
+
+def test_uuid7_ids_sort_by_creation_time():
+    first = uuid7(now_ns=1_000_000_000_000)
+    second = uuid7(now_ns=2_000_000_000_000)
+    assert first < second and uuid7_time(first) == 1000.0
+    assert abs(uuid7_time(uuid7()) - time.time()) < 5
+    assert uuid7()[14] == "7"
