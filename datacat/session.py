@@ -18,7 +18,9 @@ log = logging.getLogger("datacat")
 
 _OPEN, _STATE, _EVENT, _METRIC = Kind.OPEN.value, Kind.STATE.value, Kind.EVENT.value, Kind.METRIC.value
 _BEAT, _PAUSE, _RESUME, _END = Kind.BEAT.value, Kind.PAUSE.value, Kind.RESUME.value, Kind.END.value
+_CRASH, _STACKS = Kind.CRASH.value, Kind.STACKS.value
 _now = time.time
+_monotonic = time.monotonic
 
 
 class Session:
@@ -28,17 +30,27 @@ class Session:
     flusher packs them, a few milliseconds later: pass fresh objects, don't mutate them.
     """
 
-    __slots__ = ("id", "product", "version", "_transport", "_queue", "_capacity", "_ended",
-                 "__weakref__")
+    __slots__ = ("id", "product", "version", "hang_timeout", "_transport", "_queue", "_capacity",
+                 "_ended", "_last_beat", "_paused", "_stacks_sent", "__weakref__")
 
-    def __init__(self, session_id: str, product: str, version: str, transport: Transport):
+    def __init__(self, session_id: str, product: str, version: str, transport: Transport,
+                 hang_timeout: float = 60.0):
         self.id = session_id
         self.product = product
         self.version = version
+        self.hang_timeout = hang_timeout
         self._transport = transport
         self._queue = transport.queue
         self._capacity = transport.capacity
         self._ended = False
+        self._last_beat: float | None = None  # monotonic time of the last heartbeat
+        self._paused = False
+        self._stacks_sent = False
+
+    @property
+    def ended(self) -> bool:
+        """True once ``end`` (or a crash) closed the session."""
+        return self._ended
 
     def _emit(self, record: tuple) -> None:
         if len(self._queue) < self._capacity:
@@ -103,16 +115,43 @@ class Session:
             log.debug("datacat: log_exception failed", exc_info=True)
 
     def heartbeat(self) -> None:
-        """Tell the daemon this loop is alive (arms hang detection)."""
+        """Tell the daemon this loop is alive; the first beat arms hang detection."""
+        self._last_beat = _monotonic()
+        self._stacks_sent = False
         self._emit((_BEAT, self.id, _now()))
 
     def pause_hang_detection(self) -> None:
         """Suspend hang detection around a known long operation."""
+        self._paused = True
         self._emit((_PAUSE, self.id, _now()))
 
     def resume_hang_detection(self) -> None:
-        """Re-arm hang detection after ``pause_hang_detection``."""
+        """Re-arm hang detection after ``pause_hang_detection`` (the wait starts afresh)."""
+        self._paused = False
+        self._last_beat = _monotonic()
+        self._stacks_sent = False
         self._emit((_RESUME, self.id, _now()))
+
+    def beat_is_late(self, now: float) -> bool:
+        """For the watchdog: armed, not paused, no stacks sent yet and half the timeout gone."""
+        return (self._last_beat is not None and not self._paused and not self._stacks_sent
+                and not self._ended and now - self._last_beat > self.hang_timeout / 2)
+
+    def send_stacks(self, stacks: dict) -> None:
+        """Send the watchdog's capture of every thread's stack (once per late beat)."""
+        self._stacks_sent = True
+        self._emit((_STACKS, self.id, _now(), stacks))
+
+    def crash(self, reason: str, exc: BaseException | None = None) -> None:
+        """End the session as crashed (the SDK calls this for an unhandled exception)."""
+        if self._ended:
+            return
+        detail = {}
+        if exc is not None:
+            self.log_exception(exc, level="critical")
+            detail["exception"] = describe_exception(exc)
+        self._ended = True
+        self._queue.append((_CRASH, self.id, _now(), reason, detail))
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Send what is queued; True once the daemon has it (False after ``timeout``)."""
@@ -148,9 +187,9 @@ def describe_exception(exc: BaseException) -> dict:
         "type": f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins."),
         "message": str(exc),
         "stacktrace": traceback.format_exception(type(exc), exc, exc.__traceback__),
-        "source_file": where.filename if where else None,
-        "source_line": where.lineno if where else None,
-        "source_function": where.name if where else None,
+        "file": where.filename if where else None,
+        "line": where.lineno if where else None,
+        "function": where.name if where else None,
     }
 
 

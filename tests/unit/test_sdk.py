@@ -118,7 +118,7 @@ def test_exception_escaping_with_block_is_logged_then_the_session_ends(paths, pu
     event, end = records
     assert event[0] == Kind.EVENT and event[3] == "exception"
     exc = event[9]
-    assert exc["type"] == "KeyError" and exc["source_function"].startswith("test_exception")
+    assert exc["type"] == "KeyError" and exc["function"].startswith("test_exception")
     assert "KeyError" in exc["stacktrace"][-1]
     assert end[0] == Kind.END and end[3] == "end"
     transport.close(0.1)

@@ -1,0 +1,13 @@
+"""One blueprint per resource; ``BLUEPRINTS`` is what ``create_app`` registers."""
+
+from __future__ import annotations
+
+from .compat_export import bp as compat_export
+from .compat_sessions import bp as compat_sessions
+from .health import bp as health
+from .v1_products import bp as v1_products
+from .v1_sessions import bp as v1_sessions
+
+__all__ = ["BLUEPRINTS"]
+
+BLUEPRINTS = (health, compat_sessions, compat_export, v1_sessions, v1_products)

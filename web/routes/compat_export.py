@@ -1,0 +1,48 @@
+"""``GET /api/data/sessions`` and its alias ``/api/grafana/sessions``: a JSON array."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import chain, islice
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from ..jsonio import dumps, json_response
+from ..params import session_query
+from ..views import list_page, session_with_state
+
+__all__ = ["bp", "EXPORT_PAGE"]
+
+#: Sessions read per store page while streaming a whole export.
+EXPORT_PAGE = 200
+
+bp = Blueprint("compat_export")
+
+
+@bp.get("/api/data/sessions")
+@bp.get("/api/grafana/sessions", name="grafana_sessions")
+async def export(request: Request):
+    """Every matching session (with state), newest first.
+
+    With ``?limit=`` one page is returned and ``X-Next-Cursor`` names the next one;
+    without it the whole set is streamed page by page. Filters as ``/api/v1/sessions``.
+    """
+    store = request.app.ctx.store
+    limited = bool(request.args.get("limit"))
+    query = session_query(request, default_limit=EXPORT_PAGE)
+    page = list_page(store, query)
+    if limited:
+        headers = {"X-Next-Cursor": page.cursor} if page.cursor else {}
+        return json_response([session_with_state(store, s) for s in page.items], headers=headers)
+    rest = store.iter_sessions(replace(query, cursor=page.cursor)) if page.cursor else ()
+    sessions = chain(page.items, rest)
+    response = await request.respond(content_type="application/json")
+    await response.send("[")
+    separator = ""
+    while chunk := list(islice(sessions, EXPORT_PAGE)):
+        await response.send(separator + ",".join(dumps(session_with_state(store, s))
+                                                 for s in chunk))
+        separator = ","
+    await response.send("]")
+    await response.eof()

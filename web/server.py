@@ -1,0 +1,23 @@
+"""``serve(settings)``: run the web app in this one process until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+from datacat.broker.store import open_store
+
+from .app import create_app
+from .settings import WebSettings
+
+__all__ = ["serve"]
+
+
+def serve(settings: WebSettings) -> None:
+    """Serve the REST API on ``settings.host:settings.port``; returns once stopped.
+
+    The store URL is checked first: ``ValueError`` (bad URL) or ``StoreError`` (cannot
+    open) is raised before anything listens. Single process, no auto-reload: Sanic's
+    SIGINT/SIGTERM handlers stop the loop, then ``after_server_stop`` closes the store.
+    """
+    open_store(settings.store_url).close()
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.port, single_process=True,
+            access_log=False, motd=False)
