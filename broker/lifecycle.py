@@ -19,6 +19,7 @@ def new_session(sid: str, opened: dict | None, now: float, daemon_id: str | None
         id=sid, product="unknown", version="unknown", status="active", reason=None,
         created_at=now, received_at=now, updated_at=now, ended_at=None, last_heartbeat=None,
         daemon_id=daemon_id, event_count=0, metric_count=0, history_count=0, hangs=[],
+        suspends=[],
     )
     if opened:
         note_open(session, opened)
@@ -39,24 +40,83 @@ def apply_lifecycle(session: dict, kind: Kind, ts: float, detail: dict) -> dict 
     status = session["status"]
     if status in TERMINAL:
         return None
-    if kind is Kind.END:
-        session.update(status="ended", reason=detail.get("reason") or "end", ended_at=ts)
-        return None
-    if kind is Kind.CRASH:
-        reason = detail.get("reason") or "abnormal_termination"
-        session.update(status="crashed", reason=reason, ended_at=ts)
-        return {"ts": ts, "name": "session_crashed", "level": "critical", "category": "crash",
-                "message": reason, "data": detail}
-    if kind is Kind.HANG and status != "hung":
-        session["status"] = "hung"
-        session["hangs"] = session.get("hangs", []) + [{"start": ts, "end": None}]
-        return {"ts": ts, "name": "application_appears_hung", "level": "error",
-                "category": "hang", "data": detail}
-    if kind is Kind.RECOVER and status == "hung":
-        hangs = session["hangs"]
-        hangs[-1] = dict(hangs[-1], end=ts)
-        session["status"] = "active"
-        duration = ts - hangs[-1]["start"]
-        return {"ts": ts, "name": "application_recovered", "level": "info", "category": "hang",
-                "data": dict(detail, hang_duration=duration)}
+    handler = _TRANSITIONS.get(kind)
+    return handler(session, status, ts, detail) if handler else None
+
+
+def _end(session, status, ts, detail):
+    session.update(status="ended", reason=detail.get("reason") or "end", ended_at=ts)
+    _close_episodes(session, ts)
     return None
+
+
+def _crash(session, status, ts, detail):
+    reason = detail.get("reason") or "abnormal_termination"
+    session.update(status="crashed", reason=reason, ended_at=ts)
+    _close_episodes(session, ts)
+    message = reason if not detail.get("signal") else f"{reason} ({detail['signal']})"
+    return {"ts": ts, "name": "session_crashed", "level": "critical", "category": "crash",
+            "message": message, "data": detail}
+
+
+def _hang(session, status, ts, detail):
+    if status == "hung":
+        return None
+    session["status"] = "hung"
+    session["hangs"] = session.get("hangs", []) + [{"start": ts, "end": None}]
+    return {"ts": ts, "name": "application_appears_hung", "level": "error", "category": "hang",
+            "message": f"no heartbeat for {detail.get('since_last_beat', 0):.1f} s",
+            "data": detail}
+
+
+def _recover(session, status, ts, detail):
+    hangs = session.get("hangs") or []
+    if status != "hung" or not hangs:
+        return None
+    hangs[-1] = dict(hangs[-1], end=ts)
+    session["status"] = "active"
+    duration = ts - hangs[-1]["start"]
+    return {"ts": ts, "name": "application_recovered", "level": "info", "category": "hang",
+            "message": f"recovered after {duration:.1f} s", "data": dict(detail, hang_duration=duration)}
+
+
+def _suspend(session, status, ts, detail):
+    session["status"] = "suspended"
+    session["suspends"] = session.get("suspends", []) + [
+        {"start": ts, "end": None, "cause": detail.get("cause")}]
+    return None
+
+
+def _wake(session, status, ts, detail):
+    """Back from a suspend, or from ``lost`` when the daemon returns."""
+    if status not in ("suspended", "lost"):
+        return None
+    suspends = session.get("suspends") or []
+    if status == "suspended" and suspends and suspends[-1]["end"] is None:
+        suspends[-1] = dict(suspends[-1], end=ts)
+    session["status"] = "hung" if _open_hang(session) else "active"
+    return None
+
+
+def _lost(session, status, ts, detail):
+    if status == "lost":
+        return None
+    session.update(status="lost", reason=detail.get("reason") or "daemon_silent")
+    return {"ts": ts, "name": "session_lost", "level": "error", "category": "lifecycle",
+            "message": "the daemon watching this session went silent", "data": detail}
+
+
+def _open_hang(session: dict) -> bool:
+    hangs = session.get("hangs") or []
+    return bool(hangs) and hangs[-1]["end"] is None
+
+
+def _close_episodes(session: dict, ts: float) -> None:
+    for name in ("hangs", "suspends"):
+        episodes = session.get(name) or []
+        if episodes and episodes[-1]["end"] is None:
+            episodes[-1] = dict(episodes[-1], end=ts)
+
+
+_TRANSITIONS = {Kind.END: _end, Kind.CRASH: _crash, Kind.HANG: _hang, Kind.RECOVER: _recover,
+                Kind.SUSPEND: _suspend, Kind.WAKE: _wake, Kind.LOST: _lost}

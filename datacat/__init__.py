@@ -6,10 +6,11 @@
 """
 
 from .api import SDK_VERSION, create_session, get_session, init, shutdown
+from .logging_handler import LoggingHandler
 from .session import Session, Timer
 
 __version__ = SDK_VERSION
-__all__ = ["create_session", "init", "get_session", "shutdown", "Session", "Timer",
+__all__ = ["create_session", "init", "get_session", "shutdown", "Session", "Timer", "LoggingHandler",
            "update_state", "log_event", "log_metric", "log_gauge", "log_counter", "log_histogram",
            "log_exception", "heartbeat", "timer", "flush", "end"]
 

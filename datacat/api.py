@@ -1,37 +1,84 @@
-"""Module-level entry points: ``create_session``, ``init`` and the default session's helpers."""
+"""Module-level entry points: ``create_session``, ``init`` and the default session's helpers.
+
+Per process the SDK holds one transport, the open sessions and its hooks. A child made by
+``fork`` starts afresh: its own transport and sessions, linked to the parent's session.
+"""
 
 from __future__ import annotations
 
 import atexit
 import os
 import socket
+import sys
 import threading
 import time
 
 import psutil
 
+from .hooks import ProcessHooks
 from .ids import uuid7
 from .protocol import Kind
 from .runtime import runtime_paths
 from .session import Session
 from .transport import Transport
+from .watchdog import Watchdog
 
 __all__ = ["create_session", "init", "get_session", "shutdown", "SDK_VERSION"]
 
 SDK_VERSION = "0.1.0"
+
+
+class _ProcessState:
+    """Everything the SDK keeps per process."""
+
+    def __init__(self, parent_session_id: str | None = None):
+        self.transport: Transport | None = None
+        self.sessions: list[Session] = []  # ended at exit unless the app ended them
+        self.default: Session | None = None
+        self.hooks: ProcessHooks | None = None
+        self.watchdog: Watchdog | None = None
+        self.parent_session_id = parent_session_id
+
+    def open_sessions(self) -> list[Session]:
+        return [session for session in self.sessions if not session.ended]
+
+
 _lock = threading.Lock()
-_transport: Transport | None = None
-_default: Session | None = None
-_open_sessions: list[Session] = []  # ended at exit unless the app ended them
+_process = _ProcessState(os.environ.get("DATACAT_PARENT_SESSION") or None)
 
 
-def _process_transport() -> Transport:
-    global _transport
+def _after_fork_in_child() -> None:
+    """The parent's sockets and threads are not ours: start over, remembering the parent."""
+    global _process, _lock
+    parent = _process.default or next(iter(_process.open_sessions()), None)
+    _lock = threading.Lock()
+    _process = _ProcessState(parent.id if parent else _process.parent_session_id)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _start_process() -> _ProcessState:
+    """Transport, hooks and the exit handler, once per process (and again after a fork)."""
+    state = _process
     with _lock:
-        if _transport is None:
-            _transport = Transport(runtime_paths()).start()
+        if state.transport is None:
+            paths = runtime_paths()
+            state.transport = Transport(paths).start()
+            state.hooks = ProcessHooks(state.open_sessions)
+            state.hooks.install(paths.directory / "faults")
             atexit.register(shutdown)
-        return _transport
+            _register_multiprocessing_exit()
+        return state
+
+
+def _register_multiprocessing_exit() -> None:
+    """``multiprocessing`` children leave through ``os._exit``: end their sessions there too."""
+    mp = sys.modules.get("multiprocessing")
+    if mp is not None and mp.parent_process() is not None:
+        from multiprocessing import util
+
+        util.Finalize(None, shutdown, exitpriority=100)
 
 
 def _machine_id() -> str | None:
@@ -45,38 +92,52 @@ def _machine_id() -> str | None:
 
 
 def create_session(product: str, version: str, hang_timeout: float = 60.0,
-                   tags: dict | None = None) -> Session:
-    """Open a session for this run of ``product`` ``version``. Never blocks, never raises
-    because the daemon or server is away."""
-    transport = _process_transport()
-    session = Session(uuid7(), product, version, transport)
+                   tags: dict | None = None, watchdog: bool = False) -> Session:
+    """Open a session for this run of ``product`` ``version``.
+
+    Never blocks, never raises because the daemon or server is away. ``watchdog=True``
+    captures every thread's stack when a heartbeat is late, for the hang report.
+    """
+    state = _start_process()
+    session = Session(uuid7(), product, version, state.transport, float(hang_timeout))
     pid = os.getpid()
     try:
         started = psutil.Process(pid).create_time()
     except psutil.Error:
         started = time.time()
-    transport.queue.append((Kind.OPEN.value, session.id, time.time(), product, version, pid,
-                            started, socket.gethostname(), _machine_id(), tags, SDK_VERSION,
-                            float(hang_timeout), None))
-    _open_sessions.append(session)
+    fault_file = state.hooks.fault_file
+    state.transport.queue.append((
+        Kind.OPEN.value, session.id, time.time(), product, version, pid, started,
+        socket.gethostname(), _machine_id(), tags, SDK_VERSION, float(hang_timeout),
+        state.parent_session_id, str(fault_file) if fault_file else None))
+    state.sessions.append(session)
+    state.transport.wake()  # the open record leaves now: a crash soon after is still seen
+    if watchdog:
+        with _lock:
+            state.watchdog = state.watchdog or Watchdog()
+        state.watchdog.watch(session)
     return session
 
 
 def init(product: str, version: str, **options) -> Session:
     """Create the process's default session, used by the module-level helpers."""
-    global _default
-    _default = create_session(product, version, **options)
-    return _default
+    _process.default = create_session(product, version, **options)
+    return _process.default
 
 
 def get_session() -> Session | None:
     """The default session made by ``init`` (``None`` before it)."""
-    return _default
+    return _process.default
 
 
 def shutdown(timeout: float = 2.0) -> None:
     """End every open session cleanly and deliver what is queued (runs at interpreter exit)."""
-    for session in _open_sessions:
+    state = _process
+    for session in state.open_sessions():
         session.end(reason="exit", timeout=0)
-    if _transport is not None:
-        _transport.close(timeout)
+    if state.watchdog is not None:
+        state.watchdog.stop()
+    if state.transport is not None:
+        state.transport.close(timeout)
+    if state.hooks is not None:  # only a native crash, which skips this, needs the file
+        state.hooks.remove_fault_file()

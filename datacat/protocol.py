@@ -35,7 +35,12 @@ PROTOCOL_VERSION = 1
 
 
 class Kind(enum.IntEnum):
-    """Record kinds. ``CRASH``, ``HANG``, ``RECOVER`` and ``LOST`` are made by the daemon/tier."""
+    """Record kinds.
+
+    The SDK sends ``CRASH`` for an unhandled exception and ``STACKS`` from its watchdog;
+    the daemon makes ``CRASH`` (process gone), ``HANG``/``RECOVER`` and ``SUSPEND``/``WAKE``;
+    the tier makes ``LOST`` when a daemon goes silent.
+    """
 
     OPEN = 1
     STATE = 2
@@ -48,12 +53,16 @@ class Kind(enum.IntEnum):
     CRASH = 9
     HANG = 10
     RECOVER = 11
+    STACKS = 12
+    SUSPEND = 13
+    WAKE = 14
+    LOST = 15
 
 
 #: Field names after ``kind, session_id, ts`` for each kind, in wire order.
 RECORD_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.OPEN: ("product", "version", "pid", "start_time", "hostname", "machine_id", "tags",
-                "sdk", "hang_timeout", "parent_session_id"),
+                "sdk", "hang_timeout", "parent_session_id", "fault_file"),
     Kind.STATE: ("patch",),
     Kind.EVENT: ("name", "level", "category", "labels", "message", "data", "exception"),
     Kind.METRIC: ("name", "value", "type", "unit", "tags", "buckets"),
@@ -64,11 +73,15 @@ RECORD_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.CRASH: ("reason", "detail"),
     Kind.HANG: ("detail",),
     Kind.RECOVER: ("detail",),
+    Kind.STACKS: ("stacks",),
+    Kind.SUSPEND: ("detail",),
+    Kind.WAKE: ("detail",),
+    Kind.LOST: ("detail",),
 }
 
 #: Kinds that change a session's lifecycle; they travel in a batch's ``lifecycle`` list.
 LIFECYCLE_KINDS = frozenset({Kind.PAUSE, Kind.RESUME, Kind.END, Kind.CRASH, Kind.HANG,
-                             Kind.RECOVER})
+                             Kind.RECOVER, Kind.SUSPEND, Kind.WAKE, Kind.LOST})
 
 METRIC_TYPES = frozenset({"gauge", "counter", "histogram", "timer"})
 _NUMBER = (int, float)
@@ -77,7 +90,7 @@ _OPT_MAP = (dict, type(None))
 #: Expected types of each kind's fields (``None`` entry = any type).
 _FIELD_TYPES: dict[Kind, tuple] = {
     Kind.OPEN: (str, str, int, _NUMBER, _OPT_STR, _OPT_STR, _OPT_MAP, _OPT_STR, _NUMBER + (type(None),),
-                _OPT_STR),
+                _OPT_STR, _OPT_STR),
     Kind.STATE: (dict,),
     Kind.EVENT: (str, str, _OPT_STR, (list, tuple), _OPT_STR, _OPT_MAP, _OPT_MAP),
     Kind.METRIC: (str, _NUMBER, str, _OPT_STR, _OPT_MAP, (list, tuple, type(None))),
@@ -88,6 +101,10 @@ _FIELD_TYPES: dict[Kind, tuple] = {
     Kind.CRASH: (str, _OPT_MAP),
     Kind.HANG: (_OPT_MAP,),
     Kind.RECOVER: (_OPT_MAP,),
+    Kind.STACKS: (dict,),
+    Kind.SUSPEND: (_OPT_MAP,),
+    Kind.WAKE: (_OPT_MAP,),
+    Kind.LOST: (_OPT_MAP,),
 }
 
 
@@ -270,7 +287,9 @@ def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     if type(obj["v"]) is not int or obj["v"] != PROTOCOL_VERSION:
         raise ProtocolError("bad_version", repr(obj["v"])[:20])
     for sid, part in obj["sessions"].items():
-        if not isinstance(sid, str) or not isinstance(part, dict):
+        if type(sid) is not str:
+            raise ProtocolError("bad_key", "session ids must be strings")
+        if not isinstance(part, dict):
             raise ProtocolError("malformed", "session part is not a map")
         for name in _PART_LISTS:
             if not isinstance(part.get(name, []), list):

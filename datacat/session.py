@@ -67,11 +67,14 @@ class Session:
 
     def log_event(self, name: str, data: dict | None = None, level: str = "info",
                   category: str | None = None, labels: tuple | list = (),
-                  message: str | None = None) -> None:
-        """Record that ``name`` happened, with optional structured ``data``."""
+                  message: str | None = None, exception: dict | None = None) -> None:
+        """Record that ``name`` happened, with optional structured ``data``.
+
+        ``exception`` is a ``describe_exception`` map (what ``log_exception`` sends).
+        """
         if len(self._queue) < self._capacity:
             self._queue.append((_EVENT, self.id, _now(), name, level, category, labels, message,
-                                data, None))
+                                data, exception))
         else:
             self._transport.dropped += 1
 
@@ -109,8 +112,8 @@ class Session:
             exc = exc if exc is not None else sys.exc_info()[1]
             if exc is None:
                 return
-            self._emit((_EVENT, self.id, _now(), "exception", level, "exception", (),
-                        message or f"{type(exc).__name__}: {exc}", None, describe_exception(exc)))
+            self.log_event("exception", None, level, "exception", (),
+                           message or f"{type(exc).__name__}: {exc}", describe_exception(exc))
         except Exception:  # noqa: BLE001 - never raise into the app
             log.debug("datacat: log_exception failed", exc_info=True)
 

@@ -127,6 +127,10 @@ class Transport:
         return True
 
     # -- app-facing -----------------------------------------------------------------
+    def wake(self) -> None:
+        """Have the flusher send what is queued now rather than at its next tick."""
+        self._wake.set()
+
     def flush(self, timeout: float = 2.0) -> bool:
         """Send everything queued so far; True once the daemon has received it."""
         deadline = time.monotonic() + timeout
@@ -165,6 +169,6 @@ class Transport:
         self._wake.set()
         self._thread.join(timeout)
         if self._socket is not None:
-            self._socket.close(0)
+            self._socket.close(linger=1000)  # frames zmq still holds may leave; none wait if unconnected
             self._context.term()
         return delivered

@@ -23,11 +23,16 @@ def session_out(session: dict) -> dict:
     out.update(
         active=status in ("active", "hung"), suspended=status == "suspended",
         crashed=status == "crashed", hung=status == "hung", ended=status == "ended",
-        tags=session.get("tags") or {},
-        hangs=[{"start": to_rfc3339(h.get("start")), "end": to_rfc3339(h.get("end"))}
-               for h in session.get("hangs") or ()],
+        lost=status == "lost", tags=session.get("tags") or {},
+        hangs=_episodes(session.get("hangs")), suspends=_episodes(session.get("suspends")),
     )
     return out
+
+
+def _episodes(episodes: list | None) -> list[dict]:
+    """Hang or suspend episodes with RFC 3339 times (``end`` is null while one lasts)."""
+    return [dict(episode, start=to_rfc3339(episode.get("start")),
+                 end=to_rfc3339(episode.get("end"))) for episode in episodes or ()]
 
 
 def event_out(event: dict) -> dict:

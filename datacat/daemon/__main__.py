@@ -39,6 +39,7 @@ def run_daemon(args: argparse.Namespace) -> int:
             paths=runtime_paths().ensure(),
             brokers=broker_endpoints(args.broker),
             flush_interval=args.flush_interval or env_float("DATACAT_FLUSH_INTERVAL", 1.0),
+            beat_interval=env_float("DATACAT_DAEMON_BEAT", 5.0),
         )
     except ValueError as exc:
         print(f"datacat daemon: {exc}", file=sys.stderr)

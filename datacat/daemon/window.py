@@ -138,6 +138,7 @@ class Windows:
             window.open = dict(zip(_OPEN_FIELDS, record[3:]), ts=ts)
         elif kind in LIFECYCLE_KINDS:
             detail = dict(zip(RECORD_FIELDS[Kind(kind)], record[3:]))
+            detail.update(detail.pop("detail", None) or {})
             window.lifecycle.append([kind, ts, detail])
             if kind in (Kind.END, Kind.CRASH):
                 window.ended = True

@@ -1,0 +1,158 @@
+"""Crash, hang and suspend detection for the sessions a daemon serves.
+
+``Watcher`` is fed every record the daemon receives and checked about once a second; both
+return the records the daemon itself makes (``crash``, ``hang``, ``recover``, ``suspend``,
+``wake``). Time and process state are injected, so the logic is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..protocol import Kind, record_as_dict
+from .probe import ProcessProbe, ProcState, read_fault_file
+
+__all__ = ["Watcher", "Watched", "LAST_EVENTS"]
+
+LAST_EVENTS = 50
+
+
+@dataclass
+class Watched:
+    """One session whose process the daemon watches."""
+
+    sid: str
+    pid: int
+    start_time: float
+    hang_timeout: float
+    fault_file: str | None = None
+    armed: bool = False
+    paused: bool = False
+    last_beat: float = 0.0  # daemon monotonic time; moved forward over time that must not count
+    hang_start: float | None = None  # wall time the current hang began
+    stopped_since: float | None = None  # wall time the process was seen stopped
+    stacks: dict | None = None
+    events: deque = field(default_factory=lambda: deque(maxlen=LAST_EVENTS))
+
+    def last_events(self) -> list[dict]:
+        """The last ``LAST_EVENTS`` events, oldest first, as maps."""
+        return [record_as_dict(record) if isinstance(record, list) else record
+                for record in self.events]
+
+    def to_dict(self) -> dict:
+        return {"sid": self.sid, "pid": self.pid, "start_time": self.start_time,
+                "hang_timeout": self.hang_timeout, "fault_file": self.fault_file,
+                "armed": self.armed, "paused": self.paused, "events": self.last_events()}
+
+    @classmethod
+    def from_dict(cls, data: dict, now: float) -> Watched:
+        events = data.pop("events", [])
+        watched = cls(**data, last_beat=now)
+        watched.events.extend(events)
+        return watched
+
+
+class Watcher:
+    """Turns what sessions send, and what their processes do, into lifecycle records."""
+
+    def __init__(self, probe: ProcessProbe | None = None,
+                 state_of: Callable[[str], dict] = lambda sid: {},
+                 wall: Callable[[], float] = time.time):
+        self.probe = probe or ProcessProbe()
+        self.sessions: dict[str, Watched] = {}
+        self._state_of = state_of
+        self._wall = wall
+        self.changed = False  # the persisted registry is out of date
+        self._faults: dict[str, tuple | None] = {}  # one process's fault file, read once
+
+    def on_record(self, record: list, now: float) -> list:
+        """Note one client record (``now``: daemon monotonic time); returns records to add."""
+        kind, sid = record[0], record[1]
+        if kind == Kind.OPEN:
+            pid, start_time, hang_timeout, fault_file = record[5], record[6], record[11], record[13]
+            self.sessions[sid] = Watched(sid, pid, start_time, hang_timeout or 60.0, fault_file,
+                                         last_beat=now)
+            self.changed = True
+            return []
+        watched = self.sessions.get(sid)
+        if watched is None:
+            return []
+        if kind == Kind.EVENT:
+            watched.events.append(record)  # named only if a crash report needs it
+        elif kind == Kind.BEAT:
+            return self._beat(watched, now)
+        elif kind == Kind.STACKS:
+            watched.stacks = record[3]
+        elif kind == Kind.PAUSE:
+            watched.paused = True
+        elif kind == Kind.RESUME:
+            watched.paused, watched.last_beat = False, now
+        elif kind in (Kind.END, Kind.CRASH):
+            del self.sessions[sid]
+            self.changed = True
+        return []
+
+    def _beat(self, watched: Watched, now: float) -> list:
+        watched.armed, watched.last_beat, watched.stacks = True, now, None
+        if watched.hang_start is None:
+            return []
+        wall = self._wall()
+        duration = wall - watched.hang_start
+        watched.hang_start = None
+        return [[Kind.RECOVER, watched.sid, wall, {"hang_duration": duration}]]
+
+    def check(self, now: float, slept: float = 0.0) -> list:
+        """Probe every process (``slept``: seconds the machine was suspended since the last check)."""
+        wall = self._wall()
+        records: list = []
+        self._faults.clear()
+        for watched in list(self.sessions.values()):
+            if slept > 0:
+                watched.last_beat += slept
+                records.append([Kind.SUSPEND, watched.sid, wall - slept, {"cause": "sleep"}])
+                records.append([Kind.WAKE, watched.sid, wall, {"cause": "sleep",
+                                                               "duration": slept}])
+            state = self.probe.state(watched.pid, watched.start_time)
+            if state is ProcState.GONE:
+                records.append(self._crash(watched, wall))
+                continue
+            records.extend(self._stopped_or_hung(watched, state, now, wall))
+        return records
+
+    def _stopped_or_hung(self, watched: Watched, state: ProcState, now: float, wall: float) -> list:
+        if state is ProcState.STOPPED:
+            watched.last_beat = now
+            if watched.stopped_since is None:
+                watched.stopped_since = wall
+                return [[Kind.SUSPEND, watched.sid, wall, {"cause": "stopped"}]]
+            return []
+        if state is ProcState.TRACED:  # a debugger holds it: waiting is not hanging
+            watched.last_beat = now
+        if watched.stopped_since is not None:
+            duration, watched.stopped_since = wall - watched.stopped_since, None
+            return [[Kind.WAKE, watched.sid, wall, {"cause": "stopped", "duration": duration}]]
+        late = now - watched.last_beat
+        if watched.armed and not watched.paused and watched.hang_start is None \
+                and late > watched.hang_timeout:
+            watched.hang_start = wall - late + watched.hang_timeout
+            detail = {"timeout": watched.hang_timeout, "since_last_beat": late}
+            if watched.stacks:
+                detail["stacks"] = watched.stacks
+            return [[Kind.HANG, watched.sid, watched.hang_start, detail]]
+        return []
+
+    def _crash(self, watched: Watched, wall: float) -> list:
+        del self.sessions[watched.sid]
+        self.changed = True
+        detail = {"pid": watched.pid, "state": self._state_of(watched.sid),
+                  "events": watched.last_events()}
+        if watched.fault_file not in self._faults:
+            self._faults[watched.fault_file] = read_fault_file(watched.fault_file)
+        fault = self._faults[watched.fault_file]
+        if fault is not None:
+            detail["traceback"], detail["signal"] = fault
+            return [Kind.CRASH, watched.sid, wall, "fatal_signal", detail]
+        return [Kind.CRASH, watched.sid, wall, "process_vanished", detail]
