@@ -10,7 +10,7 @@ from datacat.protocol import Kind
 from .errors import InvalidBatch
 from .lifecycle import apply_lifecycle, new_session, note_open
 from .store import Store
-from .validate import validate_part
+from .validate import check_label, validate_part
 
 __all__ = ["apply", "ApplyResult"]
 
@@ -33,12 +33,18 @@ def apply(store: Store, batch: dict, now: float | None = None) -> ApplyResult:
     anything if any part is not valid.
     """
     now = time.time() if now is None else now
-    sessions = batch.get("sessions")
+    sessions = batch.get("sessions") if isinstance(batch, dict) else None
     if not isinstance(sessions, dict):
         raise InvalidBatch("malformed", "sessions must be a map")
     for sid, part in sessions.items():
         validate_part(sid, part)
-    dedup = (batch["daemon_id"], batch["seq"]) if batch.get("daemon_id") else None
+    dedup = None
+    if batch.get("daemon_id"):
+        check_label("daemon_id", batch["daemon_id"])
+        seq = batch.get("seq")
+        if type(seq) is not int or seq < 0:
+            raise InvalidBatch("malformed", "a batch with a daemon_id needs an integer seq >= 0")
+        dedup = (batch["daemon_id"], seq)
     result = ApplyResult()
     with store.transaction(dedup) as txn:
         for sid, part in sessions.items():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datacat.protocol import LIFECYCLE_KINDS, METRIC_TYPES, Kind
+from datacat.protocol import LIFECYCLE_KINDS, METRIC_TYPES
 
 from .errors import InvalidBatch
 
 __all__ = ["validate_part", "check_label"]
 
 _NUMBER = (int, float)
+_LISTS = ("state", "events", "metrics", "lifecycle")
 
 
 def check_label(name: str, value: object, max_len: int = 256) -> None:
@@ -29,12 +30,17 @@ def validate_part(sid: object, part: object) -> None:
     check_label("session id", sid, 64)
     if not isinstance(part, dict):
         raise InvalidBatch("malformed", "session part must be a map")
+    for name in _LISTS:
+        if not isinstance(part.get(name, []), list):
+            raise InvalidBatch("malformed", f"session part field {name!r} must be a list")
     opened = part.get("open")
     if opened is not None:
         if not isinstance(opened, dict):
             raise InvalidBatch("bad_field", "open must be a map")
         check_label("product", opened.get("product"))
         check_label("version", opened.get("version"))
+        if opened.get("ts") is not None:
+            _ts("open ts", opened["ts"])
     for entry in part.get("state", ()):
         if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)):
             raise InvalidBatch("bad_field", "state entries are [ts, patch-map]")

@@ -27,7 +27,10 @@ STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
 
 @dataclass(frozen=True)
 class SessionQuery:
-    """Filters for ``Store.list_sessions``; ``None`` means "any"."""
+    """Filters for ``Store.list_sessions``; ``None`` means "any".
+
+    ``since`` and ``until`` bound ``created_at``, both inclusive.
+    """
 
     product: str | None = None
     version: str | None = None
@@ -99,11 +102,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_sessions(self, query: SessionQuery) -> Page:
-        """Sessions matching ``query``, newest first, ``query.limit`` per page."""
+        """Sessions matching ``query``, newest first, ``query.limit`` per page.
+
+        Newest means most recently first stored. Following ``cursor`` from page to page
+        visits every matching session once. ``ValueError`` if ``query.limit < 1`` or the
+        cursor is malformed.
+        """
 
     @abc.abstractmethod
     def read(self, stream: str, sid: str, start: int = 0, limit: int = 100) -> list:
-        """Items (``stream``: ``events``, ``metrics`` or ``history``) ``start .. start+limit`` (0-based, oldest first) of a session's stream."""
+        """Items ``start .. start+limit`` (0-based, oldest first) of a session's stream.
+
+        ``stream`` is ``events``, ``metrics`` or ``history``; unknown sessions give ``[]``.
+        """
 
     @abc.abstractmethod
     def state_at(self, sid: str, ts: float) -> dict:

@@ -7,7 +7,9 @@ Keys (``\\x1f`` separates user-supplied parts):
   state patches, each block a concatenation of msgpack items (appending never decodes)
 - ``hs/<sid>/<n>``: state snapshot before history block ``n`` (cheap ``state_at``)
 - ``ix/<index>/<n>`` blocks of session ids in arrival order, ``ixc/<index>`` their count,
-  for the indexes ``all``, ``p<product>``, ``v<product>\\x1f<version>``
+  for the indexes ``all``, ``p<product>``, ``v<product>\\x1f<version>``; ``sx/<sid>`` the
+  indexes a session was added to, written only once its product or version changed (the
+  entries it left behind stay and are filtered out at query time)
 - ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version)
 """
 
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 
 import msgpack
 
-from datacat.merge import deep_merge
+from datacat.merge import deep_merge, diff
 
 from ..errors import DuplicateBatch
 from .base import Page, SessionQuery, Store, StoreTxn
@@ -47,8 +49,7 @@ def _iter_items(data: bytes) -> Iterator:
     yield from unpacker
 
 
-def _index_names(session: dict) -> tuple[str, ...]:
-    product, version = session["product"], session["version"]
+def _index_names(product: str, version: str) -> tuple[str, ...]:
     return ("all", "p" + product, "v" + product + SEP + version)
 
 
@@ -59,7 +60,8 @@ class _KVTxn(StoreTxn):
         self._kv = kv
         self._cache: dict[str, bytes | None] = {}
         self._writes: dict[str, bytes | None] = {}
-        self._first_status: dict[str, str | None] = {}
+        #: sid -> (status, product, version) as committed before this transaction (or None)
+        self._first: dict[str, tuple | None] = {}
 
     def _get_raw(self, key: str) -> bytes | None:
         if key not in self._cache:
@@ -87,39 +89,52 @@ class _KVTxn(StoreTxn):
 
     def get_session(self, sid):
         session = _unpack(self._get_raw("s/" + sid))
-        self._first_status.setdefault(sid, session["status"] if session else None)
+        if sid not in self._first:
+            self._first[sid] = _identity(session) if session else None
         return session
 
     def put_session(self, session):
         sid = session["id"]
-        if sid not in self._first_status:
+        if sid not in self._first:
             self.get_session(sid)
-        before = self._first_status[sid]
+        before, after = self._first[sid], _identity(session)
         if before is None:
-            for name in _index_names(session):
-                count = _unpack(self._get_raw("ixc/" + name), 0)
-                self._set_raw("ixc/" + name, _pack(self._append_raw("ix/" + name, count, [sid])))
-            self._first_status[sid] = session["status"]
-            self._bump_rollup(session, None, session["status"])
-        elif before != session["status"]:
-            self._first_status[sid] = session["status"]
-            self._bump_rollup(session, before, session["status"])
+            self._index(sid, _index_names(*after[1:]))
+            self._bump_rollup(after[1:], None, after[0])
+        elif before[1:] != after[1:]:  # product or version changed: move indexes and rollups
+            known = _unpack(self._get_raw("sx/" + sid)) or list(_index_names(*before[1:]))
+            added = [name for name in _index_names(*after[1:]) if name not in known]
+            self._index(sid, added)
+            self._set_raw("sx/" + sid, _pack(known + added))
+            self._bump_rollup(before[1:], before[0], None)
+            self._bump_rollup(after[1:], None, after[0])
+        elif before[0] != after[0]:
+            self._bump_rollup(after[1:], before[0], after[0])
+        self._first[sid] = after
         self._set_raw("s/" + sid, _pack(session))
 
-    def _bump_rollup(self, session: dict, old: str | None, new: str) -> None:
-        pair = [session["product"], session["version"]]
+    def _index(self, sid: str, names) -> None:
+        for name in names:
+            count = _unpack(self._get_raw("ixc/" + name), 0)
+            self._set_raw("ixc/" + name, _pack(self._append_raw("ix/" + name, count, [sid])))
+
+    def _bump_rollup(self, pair: tuple, old: str | None, new: str | None) -> None:
+        """Move one session of ``pair`` from status ``old`` to ``new`` (``None``: in or out)."""
         key = "r/" + pair[0] + SEP + pair[1]
         rollup = _unpack(self._get_raw(key))
         if rollup is None:
             rollup = {"product": pair[0], "version": pair[1], "total": 0, "by_status": {}}
             known = _unpack(self._get_raw("r/"), [])
-            self._set_raw("r/", _pack(known + [pair]))
+            self._set_raw("r/", _pack(known + [list(pair)]))
         by_status = rollup["by_status"]
         if old is None:
             rollup["total"] += 1
         else:
             by_status[old] = by_status.get(old, 0) - 1
-        by_status[new] = by_status.get(new, 0) + 1
+        if new is None:
+            rollup["total"] -= 1
+        else:
+            by_status[new] = by_status.get(new, 0) + 1
         self._set_raw(key, _pack(rollup))
 
     def get_state(self, sid):
@@ -132,7 +147,7 @@ class _KVTxn(StoreTxn):
         logged = []
         for entry in entries:
             merged = deep_merge(state, entry["patch"])
-            if merged == state:
+            if not diff(state, merged):  # a no-op (``==`` would also call 1 -> True one)
                 continue
             if (count + len(logged)) % BLOCK == 0:
                 self._set_raw(f"hs/{sid}/{(count + len(logged)) // BLOCK}", _pack(state))
@@ -186,8 +201,8 @@ class KVStore(Store):
         session = self.get_session(sid)
         if session is None or limit <= 0:
             return []
-        end = min(session.get(count_field, 0), start + limit)
         start = max(start, 0)
+        end = min(session.get(count_field, 0), start + limit)
         if start >= end:
             return []
         blocks = range(start // BLOCK, (end - 1) // BLOCK + 1)
@@ -227,8 +242,8 @@ class KVStore(Store):
         blocks = range(start // BLOCK, (end - 1) // BLOCK + 1)
         raws = self._kv.get_many([f"ix/{name}/{b}" for b in blocks])
         ids = []
-        for block, raw in zip(blocks, raws):
-            ids.extend(list(_iter_items(raw or b"")))
+        for raw in raws:
+            ids.extend(_iter_items(raw or b""))
         first = blocks[0] * BLOCK
         return ids[start - first:end - first][::-1]
 
@@ -239,7 +254,13 @@ class KVStore(Store):
             name = "p" + query.product
         else:
             name = "all"
-        position = int(query.cursor) if query.cursor else self._get("ixc/" + name, 0)
+        if query.limit < 1:
+            raise ValueError(f"list_sessions needs a limit of at least 1, not {query.limit}")
+        count = self._get("ixc/" + name, 0)
+        try:  # a cursor is a position in the index; never past its end (no repeats)
+            position = min(int(query.cursor), count) if query.cursor else count
+        except ValueError:
+            raise ValueError(f"not a session cursor: {query.cursor!r}") from None
         items: list[dict] = []
         while position > 0 and len(items) < query.limit:
             ids = self._index_ids(name, position)
@@ -262,7 +283,14 @@ class KVStore(Store):
         self._kv.close()
 
 
+def _identity(session: dict) -> tuple:
+    return session["status"], session["product"], session["version"]
+
+
 def _matches(session: dict, query: SessionQuery) -> bool:
+    # product too: an index may still hold a session whose product changed since
+    if query.product is not None and session["product"] != query.product:
+        return False
     if query.version is not None and session["version"] != query.version:
         return False
     if query.status is not None and session["status"] != query.status:
