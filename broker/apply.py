@@ -9,10 +9,10 @@ from datacat.protocol import Kind
 
 from .errors import InvalidBatch
 from .lifecycle import apply_lifecycle, new_session, note_open
-from .store import Store
+from .store import Store, StoreTxn
 from .validate import check_label, validate_part
 
-__all__ = ["apply", "ApplyResult"]
+__all__ = ["apply", "retire_daemon", "ApplyResult"]
 
 
 @dataclass
@@ -45,8 +45,16 @@ def apply(store: Store, batch: dict, now: float | None = None) -> ApplyResult:
         if type(seq) is not int or seq < 0:
             raise InvalidBatch("malformed", "a batch with a daemon_id needs an integer seq >= 0")
         dedup = (batch["daemon_id"], seq)
+    watching = batch.get("watching")
+    if watching is not None:
+        if not isinstance(watching, list) or not all(isinstance(s, str) for s in watching):
+            raise InvalidBatch("bad_field", "watching must be a list of session ids")
+        if dedup is None:
+            raise InvalidBatch("malformed", "only a daemon's batch carries watching")
     result = ApplyResult()
     with store.transaction(dedup) as txn:
+        if watching is not None:
+            sessions = _note_daemon(txn, batch, watching, now)
         for sid, part in sessions.items():
             session = txn.get_session(sid)
             opened = part.get("open")
@@ -54,6 +62,8 @@ def apply(store: Store, batch: dict, now: float | None = None) -> ApplyResult:
                 session = new_session(sid, opened, now, batch.get("daemon_id"))
             elif opened:
                 note_open(session, opened)
+            if dedup is not None:
+                session["daemon_id"] = dedup[0]  # the daemon that watches it now
             if part.get("state"):
                 entries = [{"ts": ts, "patch": patch} for ts, patch in part["state"]]
                 txn.apply_state(session, entries)
@@ -68,11 +78,55 @@ def apply(store: Store, batch: dict, now: float | None = None) -> ApplyResult:
             beat = part.get("beat")
             if beat is not None:
                 session["last_heartbeat"] = max(beat, session.get("last_heartbeat") or 0)
-            for kind, ts, detail in part.get("lifecycle", ()):
-                made = apply_lifecycle(session, Kind(kind), ts, detail or {})
-                if made:
-                    txn.append("events", session, [dict(made, recv=now)])
-            session["updated_at"] = now
-            txn.put_session(session)
+            _lifecycle(txn, session, part.get("lifecycle", ()), now)
             result.sessions += 1
     return result
+
+
+def _lifecycle(txn: StoreTxn, session: dict, records, now: float) -> None:
+    """Apply lifecycle records, log the events they make, and store the session."""
+    for kind, ts, detail in records:
+        made = apply_lifecycle(session, Kind(kind), ts, detail or {})
+        if made:
+            txn.append("events", session, [dict(made, recv=now)])
+    session["updated_at"] = now
+    txn.put_session(session)
+
+
+def _note_daemon(txn: StoreTxn, batch: dict, watching: list, now: float) -> dict:
+    """Record the daemon's liveness; sessions it watches that were ``lost`` come back.
+
+    Returns the batch's session parts plus a ``wake`` for each such session.
+    """
+    daemon_id = batch["daemon_id"]
+    txn.put_daemon({"id": daemon_id, "host": batch.get("host"), "last_seen": now,
+                    "watching": watching, "stats": batch.get("stats") or {}})
+    sessions = dict(batch["sessions"])
+    for sid in txn.lost_sessions().intersection(watching):
+        part = dict(sessions.get(sid, {}))
+        part["lifecycle"] = [[Kind.WAKE, now, {"cause": "daemon_back", "daemon_id": daemon_id}]] \
+            + list(part.get("lifecycle", ()))
+        sessions[sid] = part
+    return sessions
+
+
+def retire_daemon(store: Store, daemon_id: str, timeout: float, now: float | None = None) -> int:
+    """Mark the open sessions of a daemon silent for ``timeout`` seconds ``lost``; forget it.
+
+    Does nothing if the daemon was heard from meanwhile. Returns how many sessions it marked.
+    """
+    now = time.time() if now is None else now
+    marked = 0
+    with store.transaction() as txn:
+        daemon = txn.get_daemon(daemon_id)
+        if daemon is None or now - daemon["last_seen"] <= timeout:
+            return 0
+        detail = {"reason": "daemon_silent", "daemon_id": daemon_id,
+                  "last_seen": daemon["last_seen"]}
+        for sid in daemon["watching"]:
+            session = txn.get_session(sid)
+            if session is not None and session["status"] in ("active", "hung", "suspended"):
+                _lifecycle(txn, session, [[Kind.LOST, now, detail]], now)
+                marked += 1
+        txn.delete_daemon(daemon_id)
+    return marked

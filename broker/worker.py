@@ -12,7 +12,7 @@ import zmq
 
 from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
 
-from .apply import apply
+from .apply import apply, retire_daemon
 from .errors import DuplicateBatch, InvalidBatch
 from .store import Store
 
@@ -24,8 +24,9 @@ log = logging.getLogger("datacat.ingest")
 class IngestWorker:
     """Takes one batch at a time; a bad batch is acked as rejected and the loop goes on."""
 
-    def __init__(self, store: Store, backend: str):
+    def __init__(self, store: Store, backend: str, daemon_timeout: float = 60.0):
         self.store = store
+        self.daemon_timeout = daemon_timeout
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 1000)
@@ -42,13 +43,32 @@ class IngestWorker:
             signal.signal(signum, lambda *_: self.stop())
 
     def run(self) -> None:
+        sweep_every = max(0.2, min(5.0, self.daemon_timeout / 4))
+        next_sweep = time.monotonic() + sweep_every
         try:
             while not self._stop.is_set():
                 if self._socket.poll(200):
                     payload = self._socket.recv()
                     self._socket.send(self.handle(payload))
+                if time.monotonic() >= next_sweep:
+                    self.sweep(time.time())
+                    next_sweep = time.monotonic() + sweep_every
         finally:
             self.close()
+
+    def sweep(self, now: float) -> int:
+        """Sessions of daemons silent for ``daemon_timeout`` become ``lost``; returns how many."""
+        marked = 0
+        try:
+            for daemon in self.store.daemons():
+                if now - daemon["last_seen"] > self.daemon_timeout:
+                    marked += retire_daemon(self.store, daemon["id"], self.daemon_timeout, now)
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            log.exception("sweeping silent daemons failed")
+        if marked:
+            self.counters["lost"] += marked
+            log.warning("%d sessions lost: their daemon went silent", marked)
+        return marked
 
     def handle(self, payload: bytes) -> bytes:
         """Process one batch and return the ack to send."""

@@ -32,8 +32,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
     backend = f"tcp://127.0.0.1:{args.backend_port or args.broker_port + 1}"
     me = [sys.executable, "-m", "datacat.cli"]
     children = [Child("broker", me + ["broker", "--frontend", frontend, "--backend", backend])]
-    children += [Child(f"ingest-{i + 1}", me + ["ingest", "--backend", backend, "--store", store])
-                 for i in range(args.workers)]
+    ingest = ["ingest", "--backend", backend, "--store", store,
+              "--daemon-timeout", str(args.daemon_timeout)]
+    children += [Child(f"ingest-{i + 1}", me + ingest) for i in range(args.workers)]
     children.append(Child("web", me + ["web", "--store", store, "--host", args.host,
                                        "--port", str(args.port)]))
     supervisor = Supervisor(children)
@@ -65,7 +66,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from datacat.broker.store import open_store
     from datacat.broker.worker import IngestWorker
 
-    worker = IngestWorker(open_store(args.store), args.backend)
+    worker = IngestWorker(open_store(args.store), args.backend, args.daemon_timeout)
     worker.install_signal_handlers()
     worker.run()
     return 0
@@ -107,6 +108,15 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_daemon_timeout(parser: argparse.ArgumentParser) -> None:
+    from .runtime import env_float
+
+    parser.add_argument("--daemon-timeout", type=float,
+                        default=env_float("DATACAT_DAEMON_TIMEOUT", 60.0),
+                        help="seconds of silence after which a daemon's sessions are lost "
+                             "(default $DATACAT_DAEMON_TIMEOUT or 60)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .daemon.__main__ import add_arguments as add_daemon_arguments
 
@@ -124,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--workers", type=int, default=2)
     up.add_argument("--store", default=None, help="store URL (default diskcache://DATA_DIR/store)")
     up.add_argument("--demo", action="store_true", help="also feed simulated sessions")
+    _add_daemon_timeout(up)
     up.set_defaults(func=_cmd_up)
 
     broker = sub.add_parser("broker", help="the proxy between daemons and workers")
@@ -134,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="an ingest worker")
     ingest.add_argument("--backend", default="tcp://127.0.0.1:5556")
     ingest.add_argument("--store", required=True, help="memory:// or diskcache:///abs/path")
+    _add_daemon_timeout(ingest)
     ingest.set_defaults(func=_cmd_ingest)
 
     web = sub.add_parser("web", help="REST API and dashboard")

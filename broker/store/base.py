@@ -80,6 +80,23 @@ class StoreTxn(abc.ABC):
         """
 
 
+    @abc.abstractmethod
+    def lost_sessions(self) -> set[str]:
+        """Ids of the sessions whose status is ``lost`` (kept by ``put_session``)."""
+
+    @abc.abstractmethod
+    def get_daemon(self, daemon_id: str) -> dict | None:
+        """A daemon's liveness record ``{id, host, last_seen, watching, stats}``, or ``None``."""
+
+    @abc.abstractmethod
+    def put_daemon(self, record: dict) -> None:
+        """Create or replace a daemon's liveness record."""
+
+    @abc.abstractmethod
+    def delete_daemon(self, daemon_id: str) -> None:
+        """Forget a daemon (its sessions were marked ``lost``)."""
+
+
 class Store(abc.ABC):
     """A DataCat store. Safe to share between threads; backends say if between processes."""
 
@@ -123,6 +140,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def products(self) -> list[dict]:
         """Per product and version rollups: ``{product, version, total, by_status}``."""
+
+    @abc.abstractmethod
+    def lost_sessions(self) -> set[str]:
+        """Ids of the sessions whose status is ``lost``."""
+
+    @abc.abstractmethod
+    def daemons(self) -> list[dict]:
+        """Liveness records of every daemon heard from and not yet retired."""
 
     def iter_sessions(self, query: SessionQuery) -> Iterator[dict]:
         """Every session matching ``query``, page by page (``query.limit`` per page)."""

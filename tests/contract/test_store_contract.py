@@ -431,7 +431,11 @@ END = life(Kind.END, T0 + 10, reason="normal")
 CRASH = life(Kind.CRASH, T0 + 20, reason="process_vanished", exit_code=-9)
 HANG = life(Kind.HANG, T0 + 30, stack="main.py:10")
 RECOVER = life(Kind.RECOVER, T0 + 42.5)
+SUSPEND = life(Kind.SUSPEND, T0 + 33, cause="stopped")
+WAKE = life(Kind.WAKE, T0 + 35, cause="stopped", duration=2.0)
+LOST = life(Kind.LOST, T0 + 60, reason="daemon_silent")
 HUNG, RECOVERED, CRASHED = "application_appears_hung", "application_recovered", "session_crashed"
+LOST_EVENT = "session_lost"
 
 LIFECYCLES = [
     # (id, records, status, reason, names of the events the store made)
@@ -453,6 +457,14 @@ LIFECYCLES = [
     ("hang_then_end", [HANG, END], "ended", "normal", [HUNG]),
     ("hang_then_crash", [HANG, CRASH], "crashed", "process_vanished", [HUNG, CRASHED]),
     ("pause_resume", [life(Kind.PAUSE, T0), life(Kind.RESUME, T0 + 1)], "active", None, []),
+    ("suspend", [SUSPEND], "suspended", None, []),
+    ("suspend_wake", [SUSPEND, WAKE], "active", None, []),
+    ("hang_suspend_wake", [HANG, SUSPEND, WAKE], "hung", None, [HUNG]),
+    ("wake_while_active", [WAKE], "active", None, []),
+    ("lost", [LOST], "lost", "daemon_silent", [LOST_EVENT]),
+    ("lost_twice", [LOST, LOST], "lost", "daemon_silent", [LOST_EVENT]),
+    ("lost_then_crash", [LOST, CRASH], "crashed", "process_vanished", [LOST_EVENT, CRASHED]),
+    ("end_then_lost", [END, LOST], "ended", "normal", []),
 ]
 
 
@@ -728,3 +740,49 @@ def test_append_writes_do_not_grow_with_the_session(store, feed):
     # the same within the few bytes a wider seq number takes (a rewrite would be ~9x)
     assert max(late) <= max(early) * 1.05
     assert sum(late) <= sum(early) * 1.05
+
+
+# --- daemon liveness and loss ---------------------------------------------------------------
+
+
+def _daemon_batch(feed, watching: list, sessions: dict | None = None, daemon_id="daemon-1"):
+    feed.seq += 1
+    feed.now += 1.0
+    batch = {"daemon_id": daemon_id, "seq": feed.seq, "host": "box", "stats": {"frames_in": 1},
+             "watching": watching, "sessions": sessions or {}}
+    return apply(feed.store, batch, now=feed.now)
+
+
+def test_a_daemon_batch_records_its_liveness(store, feed):
+    _daemon_batch(feed, ["a", "b"], {"a": {"open": opened()}, "b": {"open": opened()}})
+    (daemon,) = store.daemons()
+    assert (daemon["id"], daemon["host"], daemon["watching"]) == ("daemon-1", "box", ["a", "b"])
+    assert daemon["last_seen"] == feed.now and daemon["stats"] == {"frames_in": 1}
+
+
+def test_a_silent_daemons_open_sessions_become_lost_and_come_back(store, feed):
+    from datacat.broker.apply import retire_daemon
+
+    _daemon_batch(feed, ["a", "b", "c"], {sid: {"open": opened()} for sid in "abc"})
+    feed.send({"c": {"lifecycle": [END]}})
+    seen = store.daemons()[0]["last_seen"]
+    assert retire_daemon(store, "daemon-1", timeout=30, now=seen + 10) == 0  # not silent yet
+    assert retire_daemon(store, "daemon-1", timeout=30, now=seen + 31) == 2
+    assert [store.get_session(s)["status"] for s in "abc"] == ["lost", "lost", "ended"]
+    assert store.daemons() == [] and store.lost_sessions() == {"a", "b"}
+    assert [e["name"] for e in store.read("events", "a", 0, ALL)] == [LOST_EVENT]
+    assert rollups(store) == {("game", "1.0"): (3, {"lost": 2, "ended": 1})}
+
+    _daemon_batch(feed, ["a"], daemon_id="daemon-2")  # a restarted daemon still watches "a"
+    assert store.get_session("a")["status"] == "active"
+    assert store.get_session("a")["daemon_id"] == "daemon-2"
+    assert store.get_session("b")["status"] == "lost" and store.lost_sessions() == {"b"}
+
+
+def test_watching_needs_a_daemon_and_session_ids(store):
+    for batch in ({"sessions": {}, "watching": ["a"]},
+                  {"daemon_id": "d", "seq": 1, "sessions": {}, "watching": "a"},
+                  {"daemon_id": "d", "seq": 1, "sessions": {}, "watching": [1]}):
+        with pytest.raises(InvalidBatch):
+            apply(store, batch)
+    assert store.daemons() == []

@@ -1,0 +1,37 @@
+"""Encoding shared by the key-value layer: msgpack values and append-only item streams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import msgpack
+
+__all__ = ["BLOCK", "SEP", "STREAMS", "pack", "unpack", "iter_items", "index_names"]
+
+#: Items per stream block: an append rewrites at most one partial block.
+BLOCK = 256
+#: Separates user-supplied parts of a key.
+SEP = "\x1f"
+#: Stream name -> (key prefix, count field of the session record).
+STREAMS = {"events": ("e", "event_count"), "metrics": ("m", "metric_count"),
+           "history": ("h", "history_count")}
+
+
+def pack(value) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def unpack(data: bytes | None, default=None):
+    return default if data is None else msgpack.unpackb(data, raw=False, strict_map_key=False)
+
+
+def iter_items(data: bytes) -> Iterator:
+    """The items of a stream block (a concatenation of packed values)."""
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(data) + 1)
+    unpacker.feed(data)
+    yield from unpacker
+
+
+def index_names(product: str, version: str) -> tuple[str, ...]:
+    """The session indexes a session of ``product`` ``version`` belongs to."""
+    return ("all", "p" + product, "v" + product + SEP + version)

@@ -1,0 +1,156 @@
+"""``KVTxn``: one read-modify-write transaction of ``KVStore`` (keys: see ``kvstore.py``)."""
+
+from __future__ import annotations
+
+from datacat.merge import deep_merge, diff
+
+from .base import StoreTxn
+from .codec import BLOCK, SEP, STREAMS, index_names, pack, unpack
+from .kv import KVBackend
+
+__all__ = ["KVTxn", "identity"]
+
+
+class KVTxn(StoreTxn):
+    """Reads through a write set; everything is written by ``commit``."""
+
+    def __init__(self, kv: KVBackend):
+        self._kv = kv
+        self._cache: dict[str, bytes | None] = {}
+        self._writes: dict[str, bytes | None] = {}
+        #: sid -> (status, product, version) as committed before this transaction (or None)
+        self._first: dict[str, tuple | None] = {}
+
+    def _get_raw(self, key: str) -> bytes | None:
+        if key not in self._cache:
+            self._cache[key] = self._kv.get_many([key])[0]
+        return self._cache[key]
+
+    def _set_raw(self, key: str, value: bytes | None) -> None:
+        self._cache[key] = value
+        self._writes[key] = value
+
+    def _append_raw(self, prefix: str, count: int, items: list) -> int:
+        """Append packed ``items`` to the block stream at ``prefix``; returns the new count."""
+        block, raw = None, b""
+        for item in items:
+            if block != count // BLOCK:
+                if block is not None:
+                    self._set_raw(f"{prefix}/{block}", raw)
+                block = count // BLOCK
+                raw = (self._get_raw(f"{prefix}/{block}") or b"") if count % BLOCK else b""
+            raw += pack(item)
+            count += 1
+        if block is not None:
+            self._set_raw(f"{prefix}/{block}", raw)
+        return count
+
+    def get_session(self, sid):
+        session = unpack(self._get_raw("s/" + sid))
+        if sid not in self._first:
+            self._first[sid] = identity(session) if session else None
+        return session
+
+    def put_session(self, session):
+        sid = session["id"]
+        if sid not in self._first:
+            self.get_session(sid)
+        before, after = self._first[sid], identity(session)
+        if before is None:
+            self._index(sid, index_names(*after[1:]))
+            self._bump_rollup(after[1:], None, after[0])
+        elif before[1:] != after[1:]:  # product or version changed: move indexes and rollups
+            known = unpack(self._get_raw("sx/" + sid)) or list(index_names(*before[1:]))
+            added = [name for name in index_names(*after[1:]) if name not in known]
+            self._index(sid, added)
+            self._set_raw("sx/" + sid, pack(known + added))
+            self._bump_rollup(before[1:], before[0], None)
+            self._bump_rollup(after[1:], None, after[0])
+        elif before[0] != after[0]:
+            self._bump_rollup(after[1:], before[0], after[0])
+        was_lost, is_lost = before is not None and before[0] == "lost", after[0] == "lost"
+        if was_lost != is_lost:
+            self._track_lost(sid, is_lost)
+        self._first[sid] = after
+        self._set_raw("s/" + sid, pack(session))
+
+    def _track_lost(self, sid: str, lost: bool) -> None:
+        sessions = unpack(self._get_raw("lost/"), [])
+        sessions = [s for s in sessions if s != sid] + ([sid] if lost else [])
+        self._set_raw("lost/", pack(sessions))
+
+    def lost_sessions(self):
+        return set(unpack(self._get_raw("lost/"), []))
+
+    def get_daemon(self, daemon_id):
+        return unpack(self._get_raw("dm/" + daemon_id))
+
+    def put_daemon(self, record):
+        known = unpack(self._get_raw("dm/"), [])
+        if record["id"] not in known:
+            self._set_raw("dm/", pack(known + [record["id"]]))
+        self._set_raw("dm/" + record["id"], pack(record))
+
+    def delete_daemon(self, daemon_id):
+        known = unpack(self._get_raw("dm/"), [])
+        if daemon_id in known:
+            self._set_raw("dm/", pack([d for d in known if d != daemon_id]))
+        self._set_raw("dm/" + daemon_id, None)
+
+    def _index(self, sid: str, names) -> None:
+        for name in names:
+            count = unpack(self._get_raw("ixc/" + name), 0)
+            self._set_raw("ixc/" + name, pack(self._append_raw("ix/" + name, count, [sid])))
+
+    def _bump_rollup(self, pair: tuple, old: str | None, new: str | None) -> None:
+        """Move one session of ``pair`` from status ``old`` to ``new`` (``None``: in or out)."""
+        key = "r/" + pair[0] + SEP + pair[1]
+        rollup = unpack(self._get_raw(key))
+        if rollup is None:
+            rollup = {"product": pair[0], "version": pair[1], "total": 0, "by_status": {}}
+            known = unpack(self._get_raw("r/"), [])
+            self._set_raw("r/", pack(known + [list(pair)]))
+        by_status = rollup["by_status"]
+        if old is None:
+            rollup["total"] += 1
+        else:
+            by_status[old] = by_status.get(old, 0) - 1
+        if new is None:
+            rollup["total"] -= 1
+        else:
+            by_status[new] = by_status.get(new, 0) + 1
+        self._set_raw(key, pack(rollup))
+
+    def get_state(self, sid):
+        return unpack(self._get_raw("st/" + sid), {})
+
+    def apply_state(self, session, entries):
+        sid = session["id"]
+        state = self.get_state(sid)
+        count = session.get("history_count", 0)
+        logged = []
+        for entry in entries:
+            merged = deep_merge(state, entry["patch"])
+            if not diff(state, merged):  # a no-op (``==`` would also call 1 -> True one)
+                continue
+            if (count + len(logged)) % BLOCK == 0:
+                self._set_raw(f"hs/{sid}/{(count + len(logged)) // BLOCK}", pack(state))
+            logged.append(entry)
+            state = merged
+        if logged:
+            session["history_count"] = self._append_raw("h/" + sid, count, logged)
+            self._set_raw("st/" + sid, pack(state))
+        return state
+
+    def append(self, stream, session, items):
+        prefix, count_field = STREAMS[stream]
+        count = session.get(count_field, 0)
+        if stream == "events":
+            for offset, item in enumerate(items):
+                item["seq"] = count + offset
+        session[count_field] = self._append_raw(f"{prefix}/{session['id']}", count, items)
+
+
+def identity(session: dict) -> tuple:
+    """What indexes and rollups depend on: status, product, version."""
+    return session["status"], session["product"], session["version"]
