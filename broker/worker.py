@@ -76,28 +76,28 @@ class IngestWorker:
         try:
             batch = decode_batch(payload)
         except ProtocolError as exc:
-            return self._reject(peek_seq(payload), exc.reason, str(exc))
-        seq = batch["seq"]
+            return self._reject(*peek_seq(payload), exc.reason, str(exc))
+        seq, daemon_id = batch["seq"], batch["daemon_id"]
         try:
             result = apply(self.store, batch, now=time.time())
         except DuplicateBatch:
             self.counters["duplicates"] += 1
-            return encode_ack(seq, "duplicate")
+            return encode_ack(seq, "duplicate", daemon_id=daemon_id)
         except InvalidBatch as exc:
-            return self._reject(seq, exc.reason, str(exc))
+            return self._reject(seq, daemon_id, exc.reason, str(exc))
         except Exception as exc:  # noqa: BLE001 - store trouble: the daemon resends later
             self.counters["errors"] += 1
             log.exception("could not apply batch %s from %s", seq, batch["daemon_id"])
-            return encode_ack(seq, "error", type(exc).__name__)
+            return encode_ack(seq, "error", type(exc).__name__, daemon_id)
         self.counters["applied"] += 1
         self.counters["events"] += result.events
         self.counters["patches"] += result.patches
-        return encode_ack(seq, "ok")
+        return encode_ack(seq, "ok", daemon_id=daemon_id)
 
-    def _reject(self, seq: int, reason: str, detail: str) -> bytes:
+    def _reject(self, seq: int, daemon_id: str | None, reason: str, detail: str) -> bytes:
         self.counters[f"rejected:{reason}"] += 1
-        log.warning("rejected batch %s: %s", seq, detail)
-        return encode_ack(seq, "rejected", reason)
+        log.warning("rejected batch %s of %s: %s", seq, daemon_id, detail)
+        return encode_ack(seq, "rejected", reason, daemon_id)
 
     def close(self) -> None:
         """Close the socket and the store; idempotent."""

@@ -298,19 +298,25 @@ def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
     return obj
 
 
-def peek_seq(data: bytes) -> int:
-    """Best effort: the ``seq`` of a batch that failed validation (``-1`` if unreadable)."""
+def peek_seq(data: bytes) -> tuple[int, str | None]:
+    """Best effort: ``(seq, daemon_id)`` of a batch that failed validation (``-1``: unreadable)."""
     try:
         obj = msgpack.unpackb(data, raw=False, strict_map_key=False)
     except Exception:  # noqa: BLE001 - it is already known to be bad
-        return -1
-    seq = obj.get("seq") if isinstance(obj, dict) else None
-    return seq if isinstance(seq, int) else -1
+        return -1, None
+    if not isinstance(obj, dict):
+        return -1, None
+    seq, daemon_id = obj.get("seq"), obj.get("daemon_id")
+    return (seq if isinstance(seq, int) else -1), (daemon_id if isinstance(daemon_id, str) else None)
 
 
-def encode_ack(seq: int, status: str, reason: str = "") -> bytes:
-    """Pack the tier's answer to a batch: ``ok``, ``duplicate`` or ``rejected``."""
-    return msgpack.packb({"seq": seq, "status": status, "reason": reason})
+def encode_ack(seq: int, status: str, reason: str = "", daemon_id: str | None = None) -> bytes:
+    """Pack the tier's answer to batch ``(daemon_id, seq)``.
+
+    ``ok`` (applied), ``duplicate`` (applied before), ``rejected`` (invalid: will never apply)
+    or ``error`` (the store failed: send it again later).
+    """
+    return msgpack.packb({"seq": seq, "daemon_id": daemon_id, "status": status, "reason": reason})
 
 
 def decode_ack(data: bytes) -> dict:

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RuntimePaths", "runtime_paths", "env_float", "broker_endpoints"]
+__all__ = ["RuntimePaths", "runtime_paths", "spool_directory", "env_float", "broker_endpoints"]
 
 DEFAULT_BROKER = "tcp://127.0.0.1:5555"
 
@@ -54,6 +54,20 @@ def runtime_paths() -> RuntimePaths:
     if xdg and os.path.isdir(xdg):
         return RuntimePaths(Path(xdg) / "datacat")
     return RuntimePaths(Path(tempfile.gettempdir()) / f"datacat-{os.getuid()}")
+
+
+def spool_directory(paths: RuntimePaths) -> Path:
+    """``DATACAT_SPOOL_DIR``; else beside an explicit runtime dir; else ``$XDG_STATE_HOME/datacat``.
+
+    The default runtime directory is often a tmpfs: a spool there would not outlive a reboot.
+    """
+    explicit = os.environ.get("DATACAT_SPOOL_DIR")
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("DATACAT_RUNTIME_DIR"):
+        return paths.directory / "spool"
+    state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(state) / "datacat" / "spool"
 
 
 def env_float(name: str, default: float) -> float:

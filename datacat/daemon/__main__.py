@@ -7,7 +7,8 @@ import logging
 import os
 import sys
 
-from ..runtime import broker_endpoints, env_float, runtime_paths
+from ..runtime import broker_endpoints, env_float, runtime_paths, spool_directory
+from .delivery import SpoolSettings
 from .server import AlreadyRunning, Daemon, DaemonSettings
 
 __all__ = ["main", "add_arguments", "run_daemon"]
@@ -35,9 +36,16 @@ def _detach() -> None:
 def run_daemon(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
+        paths = runtime_paths().ensure()
         settings = DaemonSettings(
-            paths=runtime_paths().ensure(),
+            paths=paths,
             brokers=broker_endpoints(args.broker),
+            spool=SpoolSettings(
+                directory=spool_directory(paths),
+                max_bytes=int(env_float("DATACAT_SPOOL_MAX_BYTES", 256 * 1024 * 1024)),
+                group_commit=env_float("DATACAT_GROUP_COMMIT", 0.1),
+                sync=os.environ.get("DATACAT_SPOOL_SYNC", "1") != "0",
+            ),
             flush_interval=args.flush_interval or env_float("DATACAT_FLUSH_INTERVAL", 1.0),
             beat_interval=env_float("DATACAT_DAEMON_BEAT", 5.0),
         )

@@ -1,4 +1,4 @@
-"""The daemon's loop: PULL client frames, keep windows, flush batches to the tier, answer control."""
+"""The daemon's loop: PULL client frames, keep windows, spool and send batches, answer control."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ import signal
 import socket
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import msgpack
 import zmq
 
 from ..autostart import hold_lock
 from ..ids import uuid7
-from ..protocol import PROTOCOL_VERSION, ProtocolError, decode_frame, encode_batch
+from ..protocol import PROTOCOL_VERSION, encode_batch
 from ..runtime import RuntimePaths
+from .delivery import Delivery, SpoolSettings
+from .intake import Intake
 from .probe import SleepClock
 from .registry import load_registry, save_registry
 from .uplink import Uplink
@@ -29,7 +30,7 @@ __all__ = ["DaemonSettings", "Daemon", "AlreadyRunning"]
 log = logging.getLogger("datacat.daemon")
 
 MAX_WINDOW_RECORDS = 200_000
-RECV_BURST = 1_000
+BURST_RECORDS = 20_000  # records taken per loop turn, so control, acks and timers stay prompt
 CHECK_INTERVAL = 0.5
 REGISTRY_INTERVAL = 5.0
 
@@ -42,19 +43,10 @@ class AlreadyRunning(RuntimeError):
 class DaemonSettings:
     paths: RuntimePaths
     brokers: list[str]
+    spool: SpoolSettings
     flush_interval: float = 1.0
     shutdown_grace: float = 5.0
     beat_interval: float = 5.0  # liveness: a batch at least this often, even an empty one
-
-
-@dataclass
-class _Counters:
-    frames_in: int = 0
-    records_in: int = 0
-    bytes_in: int = 0
-    checks: int = 0
-    rejected: Counter = field(default_factory=Counter)
-    client_dropped: dict = field(default_factory=dict)
 
 
 class Daemon:
@@ -63,45 +55,24 @@ class Daemon:
     def __init__(self, settings: DaemonSettings):
         self.settings = settings
         self.daemon_id = uuid7()
-        self.windows = Windows()
-        self.watcher = Watcher(state_of=self._state_of)
-        self._sleep_clock = SleepClock()
-        self.counters = _Counters()
-        self.seen: dict[str, int] = {}  # client id -> last frame seq received
         self._seq = 0
+        self._checks = 0
         self._stopping = threading.Event()
         self._lock_fd = hold_lock(settings.paths)
         if self._lock_fd is None:
             raise AlreadyRunning(f"a daemon already runs in {settings.paths.directory}")
         settings.paths.pid_file.write_text(f"{os.getpid()}\n")
+        self.windows = Windows()
+        self.watcher = Watcher(state_of=self._state_of)
+        self.delivery = Delivery(settings.spool)
+        self.intake = Intake(self.windows, self.watcher, self.delivery)
+        self._sleep_clock = SleepClock()
         self._context = zmq.Context()
         self._pull = self._bind(zmq.PULL, settings.paths.daemon_endpoint)
         self._control = self._bind(zmq.ROUTER, settings.paths.control_endpoint)
-        self.uplink = Uplink(self._context, settings.brokers)
+        self.uplink = Uplink(self._context, settings.brokers, self.delivery.spool)
         self._registry_path = settings.paths.directory / "registry.msgpack"
-        self._restore_registry()
-
-    def _state_of(self, sid: str) -> dict:
-        window = self.windows.sessions.get(sid)
-        return window.state if window is not None else {}
-
-    def _restore_registry(self) -> None:
-        """Keep watching what a previous daemon watched; deaths meanwhile show at the first check."""
-        watched, states = load_registry(self._registry_path, time.monotonic())
-        for entry in watched:
-            self.watcher.sessions[entry.sid] = entry
-            state = states.get(entry.sid, {})
-            self.windows.sessions[entry.sid] = SessionWindow(state=state, sent_state=state)
-        if watched:
-            log.info("watching %d sessions from the registry", len(watched))
-
-    def _save_registry(self) -> None:
-        states = {sid: self._state_of(sid) for sid in self.watcher.sessions}
-        try:
-            save_registry(self._registry_path, self.watcher.sessions, states)
-            self.watcher.changed = False
-        except OSError:
-            log.exception("cannot write the registry %s", self._registry_path)
+        self._recover()
 
     def _bind(self, kind: int, endpoint: str) -> zmq.Socket:
         sock = self._context.socket(kind)
@@ -111,6 +82,36 @@ class Daemon:
         sock.bind(endpoint)
         return sock
 
+    # -- restart recovery -----------------------------------------------------------------
+    def _state_of(self, sid: str) -> dict:
+        window = self.windows.sessions.get(sid)
+        return window.state if window is not None else {}
+
+    def _recover(self) -> None:
+        """Resume an earlier run: its watched sessions, then its journaled, unbatched frames."""
+        watched, states = load_registry(self._registry_path, time.monotonic())
+        for entry in watched:
+            self.watcher.sessions[entry.sid] = entry
+            state = states.get(entry.sid, {})
+            self.windows.sessions[entry.sid] = SessionWindow(state=state, sent_state=state)
+        replayed = sum(self.intake.take(frame, time.monotonic(), replayed=True)
+                       for frame in self.delivery.replay())
+        backlog = len(self.delivery.spool.entries)
+        if watched or replayed or backlog:
+            log.info("recovered %d watched sessions, %d journaled records, %d spooled batches",
+                     len(watched), replayed, backlog)
+
+    def _save_registry(self) -> None:
+        # the state the tier has (as of the last spooled batch): what replayed frames diff against
+        states = {sid: window.sent_state for sid, window in self.windows.sessions.items()
+                  if sid in self.watcher.sessions}
+        try:
+            save_registry(self._registry_path, self.watcher.sessions, states)
+            self.watcher.changed = False
+        except OSError:
+            log.exception("cannot write the registry %s", self._registry_path)
+
+    # -- the loop ---------------------------------------------------------------------------
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler)."""
         self._stopping.set()
@@ -123,27 +124,29 @@ class Daemon:
         poller = zmq.Poller()
         for sock in (self._pull, self._control, self.uplink.socket):
             poller.register(sock, zmq.POLLIN)
-        next_flush = time.monotonic() + self.settings.flush_interval
-        next_check = next_save = last_batch = time.monotonic()
+        start = time.monotonic()
+        next_flush, next_check, next_save, last_batch = start, start, start, start
         log.info("daemon %s listening on %s, tier %s", self.daemon_id,
                  self.settings.paths.daemon_endpoint, ", ".join(self.settings.brokers))
         try:
             while not self._stopping.is_set():
-                timeout = max(0.0, min(next_flush - time.monotonic(), 0.2))
-                ready = dict(poller.poll(int(timeout * 1000)))
+                wait = min(next_flush - time.monotonic(), 0.05 if self.delivery.journal.pending
+                           else 0.2)
+                ready = dict(poller.poll(int(max(0.0, wait) * 1000)))
                 now = time.monotonic()
                 if self._pull in ready:
-                    self._receive_frames()
+                    self._receive_frames(BURST_RECORDS)
                 if self._control in ready:
                     self._answer_control()
                 if self.uplink.socket in ready:
                     self.uplink.receive(now)
+                if self.delivery.commit_due(now):
+                    self.delivery.commit()
                 if now >= next_check:
                     self._check(now)
                     next_check = now + CHECK_INTERVAL
                 if now >= next_flush or self.windows.pending_records >= MAX_WINDOW_RECORDS:
-                    beat_due = now - last_batch >= self.settings.beat_interval
-                    if self.flush_window(force=beat_due):
+                    if self.flush_window(force=now - last_batch >= self.settings.beat_interval):
                         last_batch = now
                     next_flush = now + self.settings.flush_interval
                 if self.watcher.changed or now >= next_save:
@@ -154,39 +157,24 @@ class Daemon:
         finally:
             self.close()
 
-    def _receive_frames(self, limit: int | None = RECV_BURST) -> None:
-        """Take up to ``limit`` queued frames (all of them with ``None``)."""
+    def _receive_frames(self, max_records: int | None) -> None:
+        """Take queued frames: up to about ``max_records`` records, or all with ``None``."""
         taken = 0
-        while limit is None or taken < limit:
+        while max_records is None or taken < max_records:
             try:
                 data = self._pull.recv(zmq.NOBLOCK, copy=True)
             except zmq.Again:
                 return
-            taken += 1
-            self.counters.frames_in += 1
-            self.counters.bytes_in += len(data)
-            try:
-                frame = decode_frame(data)
-            except ProtocolError as exc:
-                self.counters.rejected[exc.reason] += 1
-                log.warning("rejected a client frame: %s", exc)
-                continue
-            self.seen[frame.client_id] = max(frame.seq, self.seen.get(frame.client_id, 0))
-            if frame.dropped:
-                self.counters.client_dropped[frame.client_id] = frame.dropped
-            add, note, now = self.windows.add, self.watcher.on_record, time.monotonic()
-            for record in frame.records:
-                add(record)
-                for made in note(record, now):
-                    add(made)
-            self.counters.records_in += len(frame.records)
+            taken += self.intake.take(data, time.monotonic())
+            if self.windows.pending_records >= MAX_WINDOW_RECORDS:
+                self.flush_window()
 
     def _check(self, now: float) -> None:
         """Probe watched processes, after reading every frame they sent before dying."""
-        self._receive_frames(limit=None)
+        self._receive_frames(None)
         for made in self.watcher.check(now, self._sleep_clock.slept()):
             self.windows.add(made)
-        self.counters.checks += 1
+        self._checks += 1
 
     def _answer_control(self) -> None:
         while True:
@@ -197,38 +185,32 @@ class Daemon:
             except ValueError:
                 continue
             try:
-                request = msgpack.unpackb(body, raw=False)
-                reply = self._control_reply(request)
+                reply = self._control_reply(msgpack.unpackb(body, raw=False))
             except Exception as exc:  # noqa: BLE001 - a bad request must not stop the daemon
                 reply = {"error": str(exc)[:200]}
             self._control.send_multipart([identity, empty, msgpack.packb(reply)])
 
     def _control_reply(self, request: dict) -> dict:
         if request.get("op") == "seen":
-            self._receive_frames(limit=None)  # frames queued before the question count as seen
-            return {"seq": self.seen.get(request.get("client"), 0)}
+            # frames queued before the question count, and "seen" means on disk
+            self._receive_frames(None)
+            self.delivery.commit()
+            return {"seq": self.intake.seen.get(request.get("client"), 0)}
         if request.get("op") == "stats":
             return self.stats()
         return {"error": f"unknown op {request.get('op')!r}"}
 
     def stats(self) -> dict:
         """Counters for ``datacat status`` and the batches' ``stats`` field."""
-        counters = self.counters
-        return {
-            "daemon_id": self.daemon_id, "frames_in": counters.frames_in,
-            "records_in": counters.records_in, "bytes_in": counters.bytes_in,
-            "checks": counters.checks,
-            "frames_rejected": dict(counters.rejected),
-            "client_dropped": sum(counters.client_dropped.values()),
-            "sessions": len(self.windows.sessions), "watched": len(self.watcher.sessions),
-            "outbox": len(self.uplink.outbox),
-            **self.uplink.stats,
-        }
+        return {"daemon_id": self.daemon_id, "checks": self._checks,
+                "sessions": len(self.windows.sessions), "watched": len(self.watcher.sessions),
+                "outbox": self.uplink.backlog, **self.intake.stats(), **self.delivery.stats(),
+                **self.uplink.stats}
 
     def flush_window(self, force: bool = False) -> bool:
-        """Queue one batch of the current windows for the tier; False if there was nothing to send.
+        """Spool one batch of the current windows for the tier; False if there was nothing.
 
-        ``force`` sends a batch even with no session data: the daemon's liveness beat, which
+        ``force`` makes a batch even with no session data: the daemon's liveness beat, which
         carries the ids of the sessions it watches.
         """
         parts = self.windows.build()
@@ -238,30 +220,31 @@ class Daemon:
         batch = {"v": PROTOCOL_VERSION, "daemon_id": self.daemon_id, "seq": self._seq,
                  "host": socket.gethostname(), "sent_at": time.time(), "stats": self.stats(),
                  "watching": list(self.watcher.sessions), "sessions": parts}
-        self.uplink.enqueue(self._seq, encode_batch(batch))
+        self.delivery.spool_batch(self.daemon_id, self._seq, encode_batch(batch))
         return True
 
     def _drain_on_stop(self) -> None:
-        """Flush what was received and wait for acks up to the grace period."""
-        self._receive_frames()
+        """Batch what was received and wait for acks up to the grace period; the rest stays spooled."""
+        self._receive_frames(None)
         self.flush_window()
         self._save_registry()
         deadline = time.monotonic() + self.settings.shutdown_grace
-        while self.uplink.outbox and time.monotonic() < deadline:
+        while self.uplink.backlog and time.monotonic() < deadline:
             self.uplink.pump(time.monotonic())
             if self.uplink.socket.poll(100):
                 self.uplink.receive(time.monotonic())
-        if self.uplink.outbox:
-            log.warning("stopping with %d unacknowledged batches", len(self.uplink.outbox))
+        if self.uplink.backlog:
+            log.warning("stopping with %d batches spooled for the next run", self.uplink.backlog)
 
     def close(self) -> None:
-        """Close sockets and release the lock; idempotent."""
+        """Close sockets, the journal and the lock; idempotent."""
         if self._lock_fd is None:
             return
         for sock in (self._pull, self._control):
             sock.close(0)
         self.uplink.close()
         self._context.term()
+        self.delivery.close()
         self.settings.paths.pid_file.unlink(missing_ok=True)
         os.close(self._lock_fd)
         self._lock_fd = None

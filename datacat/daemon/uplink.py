@@ -1,15 +1,18 @@
-"""The daemon's link to the tier: DEALER to the broker, one batch in flight, resend until acked."""
+"""The daemon's link to the tier: DEALER to the broker, one batch in flight, resend until acked.
+
+Batches come from the spool, oldest first, and leave it only when the tier acks them.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
-from collections import deque
 from dataclasses import dataclass
 
 import zmq
 
 from ..protocol import ProtocolError, decode_ack
+from .spool import BatchSpool, SpoolEntry
 
 __all__ = ["Uplink", "Backoff"]
 
@@ -30,7 +33,8 @@ class Backoff:
 class Uplink:
     """Sends queued batches in order; a batch leaves the queue only when the tier acks it."""
 
-    def __init__(self, context: zmq.Context, endpoints: list[str], backoff: Backoff | None = None):
+    def __init__(self, context: zmq.Context, endpoints: list[str], spool: BatchSpool,
+                 backoff: Backoff | None = None):
         self.socket = context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.IMMEDIATE, 1)
@@ -38,23 +42,29 @@ class Uplink:
         for endpoint in endpoints:
             self.socket.connect(endpoint)
         self.backoff = backoff or Backoff()
-        self.outbox: deque[tuple[int, bytes]] = deque()
+        self.spool = spool
+        self._head: tuple[SpoolEntry, bytes] | None = None  # the batch in flight, loaded
         self._attempts = 0
         self._resend_at: float | None = None
         self.stats = {"batches_out": 0, "bytes_out": 0, "acked": 0, "resends": 0,
                       "duplicates": 0, "rejected": 0, "retried": 0}
 
-    def enqueue(self, seq: int, payload: bytes) -> None:
-        self.outbox.append((seq, payload))
+    @property
+    def backlog(self) -> int:
+        """Batches not yet acknowledged."""
+        return len(self.spool.entries)
 
-    def in_flight(self) -> bool:
-        return self._resend_at is not None
+    def _load_head(self) -> tuple[SpoolEntry, bytes]:
+        entry = self.spool.entries[0]
+        if self._head is None or self._head[0] is not entry:
+            self._head = (entry, self.spool.load(entry))
+        return self._head
 
     def pump(self, now: float) -> None:
         """Send the oldest batch if none is in flight, or resend it when its ack is late."""
-        if not self.outbox or (self._resend_at is not None and now < self._resend_at):
+        if not self.spool.entries or (self._resend_at is not None and now < self._resend_at):
             return
-        seq, payload = self.outbox[0]
+        _, payload = self._load_head()
         try:
             self.socket.send_multipart([b"", payload], zmq.NOBLOCK)
         except zmq.Again:  # no broker connected: try again soon
@@ -83,7 +93,8 @@ class Uplink:
             self._settle(ack, now)
 
     def _settle(self, ack: dict, now: float) -> None:
-        if not self.outbox or ack["seq"] != self.outbox[0][0]:
+        head = self.spool.entries[0] if self.spool.entries else None
+        if head is None or (ack["seq"], ack.get("daemon_id")) != (head.seq, head.daemon_id):
             return  # a late ack for a batch already settled
         status = ack.get("status")
         if status == "error":  # the tier could not write it now: resend after a backoff
@@ -96,7 +107,8 @@ class Uplink:
             self.stats["rejected"] += 1
             log.error("the tier rejected batch %s: %s", ack["seq"], ack.get("reason"))
         self.stats["acked"] += 1
-        self.outbox.popleft()
+        self.spool.remove(head)
+        self._head = None
         self._attempts = 0
         self._resend_at = None
         self.pump(now)

@@ -184,8 +184,8 @@ def test_batch_with_every_lifecycle_kind_round_trips():
 @pytest.mark.parametrize("status,reason", [("ok", ""), ("duplicate", ""),
                                            ("rejected", "bad_field"), ("error", "Timeout")])
 def test_ack_round_trips(status, reason):
-    assert decode_ack(encode_ack(41, status, reason)) == {"seq": 41, "status": status,
-                                                         "reason": reason}
+    assert decode_ack(encode_ack(41, status, reason, "d-1")) == {
+        "seq": 41, "status": status, "reason": reason, "daemon_id": "d-1"}
 
 
 def test_protocol_error_is_a_value_error_with_reason_and_detail():

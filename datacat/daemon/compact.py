@@ -1,0 +1,69 @@
+"""Spool pressure relief (pure): merge consecutive batches, rolling metrics up, dropping events.
+
+Lifecycle records, open records and state patches always survive; metric aggregates of the
+same series merge into one spanning the merged windows; events of the levels named in
+``drop_levels`` go, counted by reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+__all__ = ["merge_batches", "merge_points"]
+
+
+def merge_batches(batches: list[dict], drop_levels: frozenset = frozenset()) -> tuple[dict, Counter]:
+    """One batch carrying what ``batches`` (oldest first, one daemon) carried; and the drops."""
+    drops: Counter = Counter()
+    sessions: dict[str, dict] = {}
+    for batch in batches:
+        for sid, part in batch["sessions"].items():
+            into = sessions.setdefault(sid, {})
+            if "open" in part:
+                into.setdefault("open", part["open"])
+            for name in ("state", "metrics", "lifecycle"):
+                if part.get(name):
+                    into.setdefault(name, []).extend(part[name])
+            kept = [e for e in part.get("events", ()) if e.get("level", "info") not in drop_levels]
+            for event in part.get("events", ()):
+                if event.get("level", "info") in drop_levels:
+                    drops[f"spool_{event.get('level', 'info')}_events"] += 1
+            if kept:
+                into.setdefault("events", []).extend(kept)
+            if part.get("beat") is not None:
+                into["beat"] = max(part["beat"], into.get("beat") or 0)
+    for part in sessions.values():
+        if "metrics" in part:
+            before = len(part["metrics"])
+            part["metrics"] = merge_points(part["metrics"])
+            drops["spool_metric_points_rolled_up"] += before - len(part["metrics"])
+    merged = dict(batches[-1], sessions=sessions)
+    return merged, +drops
+
+
+def _series(point: dict) -> tuple:
+    bounds = tuple(str(le) for le, _ in point.get("buckets") or ())
+    return (point["name"], point["type"], point.get("unit"), repr(point.get("tags")), bounds)
+
+
+def merge_points(points: list[dict]) -> list[dict]:
+    """Aggregate points of the same series (and bucket bounds) into one each, in first-seen order."""
+    merged: dict[tuple, dict] = {}
+    for point in points:
+        key = _series(point)
+        into = merged.get(key)
+        if into is None:
+            merged[key] = dict(point)
+            continue
+        into["t0"] = min(into.get("t0", into["ts"]), point.get("t0", point["ts"]))
+        if point["ts"] >= into["ts"]:
+            into["ts"], into["last"] = point["ts"], point.get("last")
+        into["count"] += point["count"]
+        into["sum"] += point["sum"]
+        for name, pick in (("min", min), ("max", max)):
+            values = [v for v in (into.get(name), point.get(name)) if v is not None]
+            into[name] = pick(values) if values else None
+        if into.get("buckets"):
+            into["buckets"] = [[le, a + b] for (le, a), (_, b) in
+                               zip(into["buckets"], point["buckets"])]
+    return list(merged.values())

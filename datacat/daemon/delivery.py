@@ -1,0 +1,116 @@
+"""The daemon's durable side: frame journal, batch spool and the spool's byte bound."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgpack
+
+from ..protocol import encode_batch
+from .compact import merge_batches
+from .journal import Journal
+from .spool import BatchSpool, SpoolEntry
+
+__all__ = ["SpoolSettings", "Delivery"]
+
+log = logging.getLogger("datacat.daemon.delivery")
+
+#: Pressure stages: which event levels may go, after metric points are rolled up.
+STAGES = (frozenset(), frozenset({"debug"}), frozenset({"debug", "info"}),
+          frozenset({"debug", "info", "warning"}))
+CHUNK_BATCHES = 64
+CHUNK_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SpoolSettings:
+    directory: Path
+    max_bytes: int = 256 * 1024 * 1024
+    group_commit: float = 0.1  # seconds a received frame may wait before it is on disk
+    sync: bool = True  # fdatasync each commit (survives power loss, not only a killed daemon)
+
+
+class Delivery:
+    """Frames are journaled as they arrive; batches are spooled until acked."""
+
+    def __init__(self, settings: SpoolSettings):
+        self.settings = settings
+        self.journal = Journal(settings.directory / "journal", settings.sync)
+        self.spool = BatchSpool(settings.directory / "batches", settings.sync)
+        self.drops: Counter = Counter()
+        self._first_pending: float | None = None
+
+    def record(self, frame: bytes, now: float) -> None:
+        """Journal an accepted frame (on disk within the group-commit window)."""
+        self.journal.append(frame)
+        if self._first_pending is None:
+            self._first_pending = now
+
+    def commit_due(self, now: float) -> bool:
+        return self._first_pending is not None and \
+            now - self._first_pending >= self.settings.group_commit
+
+    def commit(self) -> None:
+        self.journal.commit()
+        self._first_pending = None
+
+    def replay(self) -> Iterator[bytes]:
+        """Frames received by an earlier run but never batched, oldest first."""
+        return self.journal.replay(self.spool.replay_offset())
+
+    def spool_batch(self, daemon_id: str, seq: int, payload: bytes) -> SpoolEntry:
+        """Spool a batch built from every frame journaled so far; then keep within the bound."""
+        offset = self.journal.end
+        entry = self.spool.put(daemon_id, seq, offset, payload)
+        self.spool.save_checkpoint(offset)
+        self.journal.truncate_before(offset)
+        if self.bytes() > self.settings.max_bytes:
+            self.relieve_pressure()
+        return entry
+
+    def bytes(self) -> int:
+        return self.spool.bytes + self.journal.size()
+
+    def _chunks(self) -> list[list[SpoolEntry]]:
+        """Runs of consecutive spooled batches of one daemon, leaving the one in flight alone."""
+        chunks: list[list[SpoolEntry]] = []
+        for entry in list(self.spool.entries)[1:]:
+            last = chunks[-1] if chunks else None
+            if last and last[-1].daemon_id == entry.daemon_id and len(last) < CHUNK_BATCHES \
+                    and sum(e.size for e in last) + entry.size <= CHUNK_BYTES:
+                last.append(entry)
+            else:
+                chunks.append([entry])
+        return chunks
+
+    def relieve_pressure(self) -> None:
+        """Oldest first: roll metrics up, then drop debug, info, warning events, until under 80%.
+
+        Open, state and lifecycle records are never dropped; if they alone exceed the
+        bound, the spool stays over it and says so.
+        """
+        target = self.settings.max_bytes * 0.8
+        for stage in STAGES:
+            for chunk in self._chunks():
+                if not stage and len(chunk) == 1:
+                    continue
+                batches = [msgpack.unpackb(self.spool.load(e), raw=False) for e in chunk]
+                merged, drops = merge_batches(batches, stage)
+                self.drops.update(drops)
+                self.spool.replace(chunk, chunk[-1].daemon_id, chunk[-1].seq, encode_batch(merged))
+                if self.bytes() <= target:
+                    return
+        log.warning("spool holds %d bytes of records it never drops (bound %d)", self.bytes(),
+                    self.settings.max_bytes)
+
+    def stats(self) -> dict:
+        return {"spool_bytes": self.bytes(), "spool_batches": len(self.spool.entries),
+                "journal_pending": self.journal.pending, "drops": dict(self.drops)}
+
+    def close(self) -> None:
+        self.commit()
+        self.journal.close()
