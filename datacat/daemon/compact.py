@@ -1,8 +1,8 @@
 """Spool pressure relief (pure): merge consecutive batches, rolling metrics up, dropping events.
 
-Lifecycle records, open records and state patches always survive; metric aggregates of the
-same series merge into one spanning the merged windows; events of the levels named in
-``drop_levels`` go, counted by reason.
+Lifecycle records, open records, state patches and error events always survive; metric
+aggregates of the same series merge into one spanning the merged windows (or go, with
+``drop_metrics``); events of the levels named in ``drop_levels`` go. Drops are counted by reason.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections import Counter
 __all__ = ["merge_batches", "merge_points"]
 
 
-def merge_batches(batches: list[dict], drop_levels: frozenset = frozenset()) -> tuple[dict, Counter]:
+def merge_batches(batches: list[dict], drop_levels: frozenset = frozenset(),
+                  drop_metrics: bool = False) -> tuple[dict, Counter]:
     """One batch carrying what ``batches`` (oldest first, one daemon) carried; and the drops."""
     drops: Counter = Counter()
     sessions: dict[str, dict] = {}
@@ -33,7 +34,9 @@ def merge_batches(batches: list[dict], drop_levels: frozenset = frozenset()) -> 
             if part.get("beat") is not None:
                 into["beat"] = max(part["beat"], into.get("beat") or 0)
     for part in sessions.values():
-        if "metrics" in part:
+        if "metrics" in part and drop_metrics:
+            drops["spool_metric_aggregates"] += len(part.pop("metrics"))
+        elif "metrics" in part:
             before = len(part["metrics"])
             part["metrics"] = merge_points(part["metrics"])
             drops["spool_metric_points_rolled_up"] += before - len(part["metrics"])

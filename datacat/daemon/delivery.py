@@ -19,9 +19,11 @@ __all__ = ["SpoolSettings", "Delivery"]
 
 log = logging.getLogger("datacat.daemon.delivery")
 
-#: Pressure stages: which event levels may go, after metric points are rolled up.
-STAGES = (frozenset(), frozenset({"debug"}), frozenset({"debug", "info"}),
-          frozenset({"debug", "info", "warning"}))
+#: Pressure stages, mildest first: (event levels that go, whether metric aggregates go).
+#: Stage one only rolls metric points up into aggregates spanning the merged windows.
+_SHED = frozenset({"debug", "info", "warning"})
+STAGES = ((frozenset(), False), (frozenset({"debug"}), False), (frozenset({"debug", "info"}), False),
+          (_SHED, False), (_SHED, True))
 CHUNK_BATCHES = 64
 CHUNK_BYTES = 16 * 1024 * 1024
 
@@ -88,24 +90,26 @@ class Delivery:
         return chunks
 
     def relieve_pressure(self) -> None:
-        """Oldest first: roll metrics up, then drop debug, info, warning events, until under 80%.
+        """Oldest first, until under 80% of the bound: roll metric points up, then drop debug,
+        info and warning events, then metric aggregates.
 
-        Open, state and lifecycle records are never dropped; if they alone exceed the
+        Open, state, lifecycle and error events are never dropped; if they alone exceed the
         bound, the spool stays over it and says so.
         """
         target = self.settings.max_bytes * 0.8
-        for stage in STAGES:
+        for levels, metrics in STAGES:
             for chunk in self._chunks():
-                if not stage and len(chunk) == 1:
+                if not levels and len(chunk) == 1:
                     continue
                 batches = [msgpack.unpackb(self.spool.load(e), raw=False) for e in chunk]
-                merged, drops = merge_batches(batches, stage)
+                merged, drops = merge_batches(batches, levels, metrics)
                 self.drops.update(drops)
                 self.spool.replace(chunk, chunk[-1].daemon_id, chunk[-1].seq, encode_batch(merged))
                 if self.bytes() <= target:
                     return
-        log.warning("spool holds %d bytes of records it never drops (bound %d)", self.bytes(),
-                    self.settings.max_bytes)
+        if self.bytes() > self.settings.max_bytes:
+            log.warning("spool holds %d bytes of records it never drops (bound %d)",
+                        self.bytes(), self.settings.max_bytes)
 
     def stats(self) -> dict:
         return {"spool_bytes": self.bytes(), "spool_batches": len(self.spool.entries),
