@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from datacat.protocol import Kind
 
@@ -23,21 +23,32 @@ class ApplyResult:
     events: int = 0
     metrics: int = 0
     patches: int = 0
+    rejected: dict = field(default_factory=dict)  # session id -> why its part was skipped
 
 
-def apply(store: Store, batch: dict, now: float | None = None) -> ApplyResult:
-    """Validate ``batch`` whole, then write it in one transaction.
+def apply(store: Store, batch: dict, now: float | None = None,
+          skip_invalid: bool = False) -> ApplyResult:
+    """Validate ``batch``, then write it in one transaction.
 
     With ``daemon_id`` and ``seq`` in the batch, the dedup mark is part of the same
-    transaction (``DuplicateBatch`` if seen). Raises ``InvalidBatch`` before writing
-    anything if any part is not valid.
+    transaction (``DuplicateBatch`` if seen). An invalid session part raises
+    ``InvalidBatch`` before anything is written, or with ``skip_invalid`` (ingest: one
+    app's bad data must not cost the others theirs) is left out and named in
+    ``result.rejected``. A bad envelope always raises.
     """
     now = time.time() if now is None else now
     sessions = batch.get("sessions") if isinstance(batch, dict) else None
     if not isinstance(sessions, dict):
         raise InvalidBatch("malformed", "sessions must be a map")
-    for sid, part in sessions.items():
-        validate_part(sid, part)
+    result = ApplyResult()
+    for sid, part in list(sessions.items()):
+        try:
+            validate_part(sid, part)
+        except InvalidBatch as exc:
+            if not skip_invalid:
+                raise
+            result.rejected[str(sid)[:64]] = exc.reason
+            sessions = {k: v for k, v in sessions.items() if k != sid}
     dedup = None
     if batch.get("daemon_id"):
         check_label("daemon_id", batch["daemon_id"])
@@ -51,10 +62,9 @@ def apply(store: Store, batch: dict, now: float | None = None) -> ApplyResult:
             raise InvalidBatch("bad_field", "watching must be a list of session ids")
         if dedup is None:
             raise InvalidBatch("malformed", "only a daemon's batch carries watching")
-    result = ApplyResult()
     with store.transaction(dedup) as txn:
         if watching is not None:
-            sessions = _note_daemon(txn, batch, watching, now)
+            sessions = _note_daemon(txn, batch, sessions, watching, now)
         for sid, part in sessions.items():
             session = txn.get_session(sid)
             opened = part.get("open")
@@ -93,7 +103,7 @@ def _lifecycle(txn: StoreTxn, session: dict, records, now: float) -> None:
     txn.put_session(session)
 
 
-def _note_daemon(txn: StoreTxn, batch: dict, watching: list, now: float) -> dict:
+def _note_daemon(txn: StoreTxn, batch: dict, sessions: dict, watching: list, now: float) -> dict:
     """Record the daemon's liveness; sessions it watches that were ``lost`` come back.
 
     Returns the batch's session parts plus a ``wake`` for each such session.
@@ -101,7 +111,7 @@ def _note_daemon(txn: StoreTxn, batch: dict, watching: list, now: float) -> dict
     daemon_id = batch["daemon_id"]
     txn.put_daemon({"id": daemon_id, "host": batch.get("host"), "last_seen": now,
                     "watching": watching, "stats": batch.get("stats") or {}})
-    sessions = dict(batch["sessions"])
+    sessions = dict(sessions)
     for sid in txn.lost_sessions().intersection(watching):
         part = dict(sessions.get(sid, {}))
         part["lifecycle"] = [[Kind.WAKE, now, {"cause": "daemon_back", "daemon_id": daemon_id}]] \

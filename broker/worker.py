@@ -79,7 +79,7 @@ class IngestWorker:
             return self._reject(*peek_seq(payload), exc.reason, str(exc))
         seq, daemon_id = batch["seq"], batch["daemon_id"]
         try:
-            result = apply(self.store, batch, now=time.time())
+            result = apply(self.store, batch, now=time.time(), skip_invalid=True)
         except DuplicateBatch:
             self.counters["duplicates"] += 1
             return encode_ack(seq, "duplicate", daemon_id=daemon_id)
@@ -89,6 +89,9 @@ class IngestWorker:
             self.counters["errors"] += 1
             log.exception("could not apply batch %s from %s", seq, batch["daemon_id"])
             return encode_ack(seq, "error", type(exc).__name__, daemon_id)
+        for sid, reason in result.rejected.items():
+            self.counters[f"rejected_parts:{reason}"] += 1
+            log.warning("batch %s of %s: skipped session %s (%s)", seq, daemon_id, sid, reason)
         self.counters["applied"] += 1
         self.counters["events"] += result.events
         self.counters["patches"] += result.patches

@@ -786,3 +786,13 @@ def test_watching_needs_a_daemon_and_session_ids(store):
         with pytest.raises(InvalidBatch):
             apply(store, batch)
     assert store.daemons() == []
+
+
+def test_ingest_skips_only_the_invalid_session_part(store):
+    batch = {"daemon_id": "d", "seq": 1, "sessions": {
+        "good": {"open": opened(), "events": [{"ts": T0, "name": "kept"}]},
+        "bad": {"open": opened(product=""), "events": [{"ts": T0, "name": "x"}]}}}
+    result = apply(store, batch, skip_invalid=True)
+    assert result.rejected == {"bad": "bad_field"} and result.events == 1
+    assert [e["name"] for e in store.read("events", "good", 0, ALL)] == ["kept"]
+    assert store.get_session("bad") is None
