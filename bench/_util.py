@@ -163,7 +163,7 @@ def daemon_stats(paths, timeout: float = 2.0) -> dict | None:
     """The daemon's counters (``None`` if it does not answer within ``timeout``)."""
     from datacat.control import ask
 
-    return ask(paths, {"op": "stats"}, timeout=timeout)
+    return ask(paths.control_endpoint, {"op": "stats"}, timeout=timeout)
 
 
 # -- data -------------------------------------------------------------------------------

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections import Counter
 
 import zmq
 
+from datacat.ids import uuid7
 from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
 
 from .apply import apply, retire_daemon
@@ -33,6 +36,8 @@ class IngestWorker:
         self._socket.connect(backend)
         self._stop = threading.Event()
         self.counters: Counter = Counter()
+        self.worker_id = uuid7()
+        self.lag = 0.0  # seconds between a daemon sending its last batch and it being applied
 
     def stop(self) -> None:
         """Finish the batch in hand, then leave ``run`` (safe from a signal handler)."""
@@ -52,9 +57,21 @@ class IngestWorker:
                     self._socket.send(self.handle(payload))
                 if time.monotonic() >= next_sweep:
                     self.sweep(time.time())
+                    self.report(time.time())
                     next_sweep = time.monotonic() + sweep_every
+            self.report(time.time())
         finally:
             self.close()
+
+    def report(self, now: float) -> None:
+        """Publish this worker's counters in the store (``datacat status``, ``/api/v1/stats``)."""
+        record = {"id": self.worker_id, "host": socket.gethostname(), "pid": os.getpid(),
+                  "last_seen": now, "lag": self.lag, "counters": dict(self.counters)}
+        try:
+            with self.store.transaction() as txn:
+                txn.put_worker(record)
+        except Exception:  # noqa: BLE001 - counters are not worth stopping ingest for
+            log.exception("could not publish the worker's counters")
 
     def sweep(self, now: float) -> int:
         """Sessions of daemons silent for ``daemon_timeout`` become ``lost``; returns how many."""
@@ -78,6 +95,7 @@ class IngestWorker:
         except ProtocolError as exc:
             return self._reject(*peek_seq(payload), exc.reason, str(exc))
         seq, daemon_id = batch["seq"], batch["daemon_id"]
+        self.lag = max(0.0, time.time() - batch["sent_at"])
         try:
             result = apply(self.store, batch, now=time.time(), skip_invalid=True)
         except DuplicateBatch:

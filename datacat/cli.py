@@ -31,7 +31,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
     frontend = f"tcp://{args.broker_host}:{args.broker_port}"
     backend = f"tcp://127.0.0.1:{args.backend_port or args.broker_port + 1}"
     me = [sys.executable, "-m", "datacat.cli"]
-    children = [Child("broker", me + ["broker", "--frontend", frontend, "--backend", backend])]
+    stats = f"tcp://127.0.0.1:{args.stats_port or args.broker_port + 2}"
+    children = [Child("broker", me + ["broker", "--frontend", frontend, "--backend", backend,
+                                      "--stats", stats])]
     ingest = ["ingest", "--backend", backend, "--store", store,
               "--daemon-timeout", str(args.daemon_timeout)]
     children += [Child(f"ingest-{i + 1}", me + ingest) for i in range(args.workers)]
@@ -46,7 +48,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
         supervisor.stop()
         return 1
     print(f"DataCat is up (store {store})\n  dashboard  {url}/\n  REST API   {url}/api/v1/sessions"
-          f"\n  broker     {frontend}   (apps: DATACAT_BROKER={frontend})\nCtrl-C stops it.",
+          f"\n  broker     {frontend}   (apps: DATACAT_BROKER={frontend})"
+          f"\n  status     datacat status --broker-stats {stats} --store {store}\nCtrl-C stops it.",
           flush=True)
     if args.demo:
         children.append(Child("demo", me + ["demo", "--broker", frontend], restart=False))
@@ -58,7 +61,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_broker(args: argparse.Namespace) -> int:
     from datacat.broker.proxy import Broker
 
-    Broker(args.frontend, args.backend).serve_forever()
+    Broker(args.frontend, args.backend, args.stats).serve_forever()
     return 0
 
 
@@ -99,13 +102,19 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from .control import ask
     from .runtime import runtime_paths
 
-    reply = ask(runtime_paths(), {"op": "stats"}, timeout=args.timeout)
-    if reply is None:
-        print("datacat status: no daemon answers in " + str(runtime_paths().directory),
-              file=sys.stderr)
-        return 1
-    print(json.dumps(reply, indent=2, sort_keys=True))
-    return 0
+    paths = runtime_paths()
+    report: dict = {"daemon": ask(paths.control_endpoint, {"op": "stats"}, args.timeout)
+                    or f"no daemon answers in {paths.directory}"}
+    if args.broker_stats:
+        report["broker"] = ask(args.broker_stats, {}, args.timeout) or "no answer"
+    if args.store:
+        from datacat.broker.store import open_store
+
+        store = open_store(args.store)
+        report["workers"], report["daemons"] = store.workers(), store.daemons()
+        store.close()
+    print(json.dumps(report, indent=2, sort_keys=True, default=str))
+    return 0 if isinstance(report["daemon"], dict) or len(report) > 1 else 1
 
 
 def _add_daemon_timeout(parser: argparse.ArgumentParser) -> None:
@@ -131,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--broker-port", type=int, default=5555, help="port daemons connect to")
     up.add_argument("--backend-port", type=int, default=None,
                     help="port workers connect to (default broker port + 1)")
+    up.add_argument("--stats-port", type=int, default=None,
+                    help="port of the broker's counters (default broker port + 2)")
     up.add_argument("--workers", type=int, default=2)
     up.add_argument("--store", default=None, help="store URL (default diskcache://DATA_DIR/store)")
     up.add_argument("--demo", action="store_true", help="also feed simulated sessions")
@@ -140,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     broker = sub.add_parser("broker", help="the proxy between daemons and workers")
     broker.add_argument("--frontend", default="tcp://127.0.0.1:5555")
     broker.add_argument("--backend", default="tcp://127.0.0.1:5556")
+    broker.add_argument("--stats", default=None,
+                        help="endpoint answering with the proxy's counters (datacat status)")
     broker.set_defaults(func=_cmd_broker)
 
     ingest = sub.add_parser("ingest", help="an ingest worker")
@@ -164,8 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=20.0)
     demo.set_defaults(func=_cmd_demo)
 
-    status = sub.add_parser("status", help="the local daemon's counters")
+    status = sub.add_parser("status", help="counters: the local daemon, the broker, the workers")
     status.add_argument("--timeout", type=float, default=2.0)
+    status.add_argument("--broker-stats", default=None,
+                        help="the broker's --stats endpoint (datacat up: broker port + 2)")
+    status.add_argument("--store", default=None,
+                        help="store URL: adds every worker's and daemon's last report")
     status.set_defaults(func=_cmd_status)
     return parser
 

@@ -1,22 +1,20 @@
-"""The daemon's control channel: small msgpack requests over a REQ socket."""
+"""Control channels (the daemon's, the broker's counters): one msgpack request over REQ."""
 
 from __future__ import annotations
 
 import msgpack
 import zmq
 
-from .runtime import RuntimePaths
-
 __all__ = ["ask"]
 
 
-def ask(paths: RuntimePaths, request: dict, timeout: float = 1.0) -> dict | None:
-    """Send one request to the daemon's control socket; ``None`` if it does not answer in time."""
+def ask(endpoint: str, request: dict, timeout: float = 1.0) -> dict | None:
+    """Send one request to ``endpoint``; ``None`` if it does not answer in time."""
     context = zmq.Context.instance()
     sock = context.socket(zmq.REQ)
     sock.setsockopt(zmq.LINGER, 0)
     try:
-        sock.connect(paths.control_endpoint)
+        sock.connect(endpoint)
         sock.send(msgpack.packb(request))
         if not sock.poll(int(timeout * 1000)):
             return None

@@ -155,7 +155,7 @@ class Transport:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            reply = ask(self.paths, {"op": "seen", "client": self.client_id},
+            reply = ask(self.paths.control_endpoint, {"op": "seen", "client": self.client_id},
                         timeout=min(remaining, 0.5))
             if reply is not None and reply.get("seq", 0) >= seq:
                 return True

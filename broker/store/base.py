@@ -96,6 +96,10 @@ class StoreTxn(abc.ABC):
     def delete_daemon(self, daemon_id: str) -> None:
         """Forget a daemon (its sessions were marked ``lost``)."""
 
+    @abc.abstractmethod
+    def put_worker(self, record: dict) -> None:
+        """Create or replace an ingest worker's record ``{id, host, pid, last_seen, counters}``."""
+
 
 class Store(abc.ABC):
     """A DataCat store. Safe to share between threads; backends say if between processes."""
@@ -148,6 +152,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def daemons(self) -> list[dict]:
         """Liveness records of every daemon heard from and not yet retired."""
+
+    @abc.abstractmethod
+    def workers(self) -> list[dict]:
+        """Records of every ingest worker that reported its counters."""
 
     def iter_sessions(self, query: SessionQuery) -> Iterator[dict]:
         """Every session matching ``query``, page by page (``query.limit`` per page)."""

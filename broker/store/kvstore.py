@@ -12,7 +12,8 @@ Keys (``\\x1f`` separates user-supplied parts):
   entries it left behind stay and are filtered out at query time)
 - ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version)
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
-  ``lost/`` the ids of sessions whose status is ``lost``
+  ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
+  whose status is ``lost``
 """
 
 from __future__ import annotations
@@ -148,8 +149,14 @@ class KVStore(Store):
         return set(self._get("lost/", []))
 
     def daemons(self):
-        ids = self._get("dm/", [])
-        return [unpack(raw) for raw in self._kv.get_many(["dm/" + d for d in ids]) if raw]
+        return self._peers("dm/")
+
+    def workers(self):
+        return self._peers("wk/")
+
+    def _peers(self, prefix: str) -> list[dict]:
+        ids = self._get(prefix, [])
+        return [unpack(raw) for raw in self._kv.get_many([prefix + i for i in ids]) if raw]
 
     def close(self):
         self._kv.close()

@@ -86,16 +86,23 @@ class KVTxn(StoreTxn):
         return unpack(self._get_raw("dm/" + daemon_id))
 
     def put_daemon(self, record):
-        known = unpack(self._get_raw("dm/"), [])
-        if record["id"] not in known:
-            self._set_raw("dm/", pack(known + [record["id"]]))
-        self._set_raw("dm/" + record["id"], pack(record))
+        self._put_peer("dm/", record)
 
     def delete_daemon(self, daemon_id):
         known = unpack(self._get_raw("dm/"), [])
         if daemon_id in known:
             self._set_raw("dm/", pack([d for d in known if d != daemon_id]))
         self._set_raw("dm/" + daemon_id, None)
+
+    def put_worker(self, record):
+        self._put_peer("wk/", record)
+
+    def _put_peer(self, prefix: str, record: dict) -> None:
+        """A liveness record under ``prefix + id``; ``prefix`` alone lists the ids."""
+        known = unpack(self._get_raw(prefix), [])
+        if record["id"] not in known:
+            self._set_raw(prefix, pack(known + [record["id"]]))
+        self._set_raw(prefix + record["id"], pack(record))
 
     def _index(self, sid: str, names) -> None:
         for name in names:

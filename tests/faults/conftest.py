@@ -81,7 +81,7 @@ class Tier:
         from datacat.control import ask
         from datacat.runtime import RuntimePaths
 
-        return ask(RuntimePaths(self.runtime_dir), {"op": "stats"}, timeout=1.0)
+        return ask(RuntimePaths(self.runtime_dir).control_endpoint, {"op": "stats"}, timeout=1.0)
 
     def stream(self, events: int, patches: int, pause: float) -> tuple[subprocess.Popen, str]:
         """Start an app streaming ``events`` events and ``patches`` state patches."""

@@ -52,7 +52,7 @@ class Stack:
         from datacat.control import ask
         from datacat.runtime import RuntimePaths
 
-        return ask(RuntimePaths(self.runtime_dir), {"op": "stats"}, timeout=1.0)
+        return ask(RuntimePaths(self.runtime_dir).control_endpoint, {"op": "stats"}, timeout=1.0)
 
     def run_app(self, source: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
         """Run ``source`` as an app process with the SDK pointed at this stack."""
@@ -87,7 +87,7 @@ def start_up(tmp: Path, data_dir: Path, ports: tuple[int, int, int],
     process = DataCatProcess(
         ["up", "--data-dir", str(data_dir), "--port", str(web_port),
          "--broker-port", str(broker_port), "--backend-port", str(backend_port),
-         "--workers", "2", *extra], tmp / "up.log")
+         "--stats-port", str(free_port()), "--workers", "2", *extra], tmp / "up.log")
     url = f"http://127.0.0.1:{web_port}"
     wait_until(lambda: process.process.poll() is None
                and httpx.get(url + "/health", timeout=2).status_code == 200,

@@ -145,3 +145,27 @@ def test_up_stops_every_child_on_sigterm(stack):
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, [p.cmdline() for p in alive]
     assert os.path.isdir(stack.data_dir)
+
+
+def test_status_reports_daemon_broker_and_workers(stack):
+    import json
+    import subprocess
+    import sys
+
+    stack.run_app(APP)
+    log = stack.process.log()
+    stats_endpoint = log.split("--broker-stats ")[1].split()[0]
+    store = f"diskcache://{stack.data_dir / 'store'}"
+
+    def report():
+        out = subprocess.run([sys.executable, "-m", "datacat.cli", "status", "--broker-stats",
+                              stats_endpoint, "--store", store], env=stack.env,
+                             capture_output=True, text=True, timeout=30)
+        data = json.loads(out.stdout)
+        return data if data["workers"] and data["daemons"] else None
+
+    data = wait_until(report, message="every part's counters")
+    assert data["daemon"]["records_in"] >= 1000 and data["daemon"]["acked"] >= 1
+    assert data["broker"]["frontend_messages_in"] >= 1
+    assert sum(w["counters"].get("events", 0) for w in data["workers"]) >= 1000
+    assert data["daemons"][0]["id"] == data["daemon"]["daemon_id"]
