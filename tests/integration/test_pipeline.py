@@ -169,3 +169,21 @@ def test_status_reports_daemon_broker_and_workers(stack):
     assert data["broker"]["frontend_messages_in"] >= 1
     assert sum(w["counters"].get("events", 0) for w in data["workers"]) >= 1000
     assert data["daemons"][0]["id"] == data["daemon"]["daemon_id"]
+
+
+def test_up_restarts_a_worker_that_died(stack):
+    import psutil
+
+    def workers() -> set[int]:
+        children = psutil.Process(stack.process.process.pid).children()
+        return {p.pid for p in children if "ingest" in p.cmdline()}
+
+    before = workers()
+    assert len(before) == 2
+    victim = next(iter(before))
+    os.kill(victim, signal.SIGKILL)
+    wait_until(lambda: len(workers()) == 2 and victim not in workers(),
+               message="datacat up to start a new worker")
+    sid = stack.run_app(APP).stdout.strip()
+    wait_until(lambda: (s := _session(stack, sid)) and s["status"] == "ended",
+               message="ingest to go on with the new worker")
