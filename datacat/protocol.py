@@ -185,11 +185,28 @@ def _unpack_reason(message: str, limits: Limits) -> str:
     return "malformed"
 
 
+def _is_flat(value: dict | list) -> bool:
+    """True for a map with string keys and no containers below, or a list of scalars."""
+    if type(value) is dict:
+        for key, child in value.items():
+            if type(key) is not str:
+                raise ProtocolError("bad_key", "map keys must be strings")
+            if type(child) is dict or type(child) is list:
+                return False
+        return True
+    for child in value:
+        if type(child) is dict or type(child) is list:
+            return False
+    return True
+
+
 def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
     """Reject nesting deeper than ``limits.max_depth`` and map keys that are not strings.
 
-    Iterative, so a deep tree cannot exhaust the Python stack.
+    Iterative, so a deep tree cannot exhaust the Python stack; a flat value costs one pass.
     """
+    if (type(value) is dict or type(value) is list) and _is_flat(value):
+        return
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -204,29 +221,33 @@ def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
             stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
 
 
+#: kind value -> (kind, record length, ((index, expected types), ...))
+_SPECS = {int(kind): (kind, 3 + len(types), tuple(enumerate(types, start=3)))
+          for kind, types in _FIELD_TYPES.items()}
+
+
 def check_record(record: Any, limits: Limits = DEFAULT_LIMITS) -> Kind:
     """Validate one record array in place and return its kind."""
-    if not isinstance(record, (list, tuple)) or len(record) < 3:
+    if type(record) is not list and type(record) is not tuple or len(record) < 3:
         raise ProtocolError("bad_record", "record is not an array of at least 3 fields")
-    if type(record[0]) is not int:  # Kind(True) and Kind(1.0) would both be OPEN
+    # type() first: True and 1.0 hash like 1 and must not pass for OPEN
+    spec = _SPECS.get(record[0]) if type(record[0]) is int else None
+    if spec is None:
         raise ProtocolError("unknown_kind", repr(record[0])[:40])
-    try:
-        kind = Kind(record[0])
-    except ValueError as exc:
-        raise ProtocolError("unknown_kind", repr(record[0])[:40]) from exc
-    types = _FIELD_TYPES[kind]
-    if len(record) != 3 + len(types):
-        raise ProtocolError("bad_record", f"{kind.name} needs {3 + len(types)} fields")
-    if not isinstance(record[1], str) or not 0 < len(record[1]) <= 64:
+    kind, length, fields = spec
+    if len(record) != length:
+        raise ProtocolError("bad_record", f"{kind.name} needs {length} fields")
+    sid, ts = record[1], record[2]
+    if type(sid) is not str or not 0 < len(sid) <= 64:
         raise ProtocolError("bad_record", "session id must be a short string")
-    if not isinstance(record[2], _NUMBER) or isinstance(record[2], bool):
+    if type(ts) is not float and (type(ts) is not int):
         raise ProtocolError("bad_record", "timestamp must be a number")
-    for i, expected in enumerate(types, start=3):
+    for i, expected in fields:
         value = record[i]
         if not isinstance(value, expected):
             name = RECORD_FIELDS[kind][i - 3]
             raise ProtocolError("bad_field", f"{kind.name}.{name} has type {type(value).__name__}")
-        if isinstance(value, (dict, list)):
+        if value and (type(value) is dict or type(value) is list):
             check_tree(value, limits)
     if kind is Kind.METRIC and record[5] not in METRIC_TYPES:
         raise ProtocolError("bad_field", f"unknown metric type {record[5]!r}")

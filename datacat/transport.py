@@ -28,6 +28,8 @@ log = logging.getLogger("datacat.transport")
 QUEUE_CAPACITY = 100_000
 FRAME_RECORDS = 2_000
 TICK = 0.05
+BUSY_TICK = 0.005  # while the app logs fast: records queued briefly stay young for the GC
+BUSY_RECORDS = 256
 
 
 class Transport:
@@ -74,30 +76,34 @@ class Transport:
             self._connect()
         except Exception:  # noqa: BLE001 - the app must not notice
             log.exception("datacat: cannot reach the daemon; records will be counted as dropped")
+        wait = self._tick
         while True:
-            self._wake.wait(self._tick)
+            self._wake.wait(wait)
             self._wake.clear()
             try:
-                self._drain()
+                moved = self._drain()
             except Exception:  # noqa: BLE001 - keep the flusher alive whatever happens
                 log.exception("datacat: flusher error")
+                moved = 0
+            wait = BUSY_TICK if moved >= BUSY_RECORDS else self._tick
             with self._idle:
                 self._idle.notify_all()
             if self._closed:
                 return
 
-    def _drain(self) -> None:
-        queue = self.queue
+    def _drain(self) -> int:
+        """Pack and send what is queued; returns how many records left the queue."""
+        queue, moved = self.queue, 0
         while queue or self._pending:
-            if not self._send_pending():
-                return
-            if not queue:
-                return
+            if not self._send_pending() or not queue:
+                return moved
             records = []
             pop = queue.popleft
             while queue and len(records) < FRAME_RECORDS:
                 records.append(pop())
+            moved += len(records)
             self._pending.extend(self._pack(records))
+        return moved
 
     def _pack(self, records: list) -> list[bytes]:
         """Frames for ``records``, split until each fits the frame limit."""

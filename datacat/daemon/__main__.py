@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -54,6 +55,9 @@ def run_daemon(args: argparse.Namespace) -> int:
         return 2
     if args.detach:
         _detach()
+    # The daemon makes millions of short-lived, acyclic lists and maps: collect them rarely.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     try:
         daemon = Daemon(settings)
     except AlreadyRunning as exc:

@@ -18,7 +18,6 @@ __all__ = ["SessionWindow", "Windows", "DEFAULT_BUCKETS"]
 #: Histogram/timer upper bounds when the app gives none (a ``+Inf`` bucket is implied).
 DEFAULT_BUCKETS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 _OPEN_FIELDS = RECORD_FIELDS[Kind.OPEN]
-_EVENT_FIELDS = RECORD_FIELDS[Kind.EVENT]
 
 
 @dataclass
@@ -117,10 +116,18 @@ class Windows:
             window = self.sessions[sid] = SessionWindow()
         self.pending_records += 1
         if kind == Kind.EVENT:
-            event = {"ts": ts}
-            for name, value in zip(_EVENT_FIELDS, record[3:]):
-                if value is not None and value != ():
-                    event[name] = value
+            _, _, _, name, level, category, labels, message, data, exception = record
+            event = {"ts": ts, "name": name, "level": level}
+            if category is not None:
+                event["category"] = category
+            if labels:
+                event["labels"] = labels
+            if message is not None:
+                event["message"] = message
+            if data is not None:
+                event["data"] = data
+            if exception is not None:
+                event["exception"] = exception
             window.events.append(event)
         elif kind == Kind.STATE:
             window.state = deep_merge(window.state, record[3])
