@@ -6,11 +6,17 @@ import logging
 import signal
 import struct
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 import msgpack
 import zmq
+from zmq.auth.thread import ThreadAuthenticator
+from zmq.utils.monitor import recv_monitor_message
 
-__all__ = ["Broker"]
+from datacat.curve import is_loopback, load_keys
+
+__all__ = ["Broker", "BrokerSettings"]
 
 log = logging.getLogger("datacat.broker")
 
@@ -20,16 +26,33 @@ _STATISTICS = ("frontend_messages_in", "frontend_bytes_in", "frontend_messages_o
                "backend_messages_out", "backend_bytes_out")
 
 
+@dataclass(frozen=True)
+class BrokerSettings:
+    frontend: str
+    backend: str
+    stats: str | None = None
+    secret_key: str | None = None  # CURVE secret key file: the frontend then requires CURVE
+    allowed_keys: str | None = None  # directory of daemon public keys allowed in
+    linger_ms: int = 1000
+
+
 class Broker:
     """Runs the steerable proxy in a thread; ``close()`` terminates it and closes with linger."""
 
-    def __init__(self, frontend: str, backend: str, stats: str | None = None,
-                 linger_ms: int = 1000):
+    def __init__(self, settings: BrokerSettings):
+        frontend, backend, stats = settings.frontend, settings.backend, settings.stats
+        if not settings.secret_key and not is_loopback(frontend):
+            raise ValueError(f"broker.secret_key is required: the frontend {frontend} is not "
+                             "loopback, and daemons off this machine must use CURVE")
         self._context = zmq.Context()
         self._frontend = self._context.socket(zmq.ROUTER)
         self._backend = self._context.socket(zmq.DEALER)
+        self._auth = self._monitor = None
+        self.refused = 0
+        if settings.secret_key:
+            self._require_curve(settings)
         for sock, endpoint in ((self._frontend, frontend), (self._backend, backend)):
-            sock.setsockopt(zmq.LINGER, linger_ms)
+            sock.setsockopt(zmq.LINGER, settings.linger_ms)
             sock.bind(endpoint)
         self._control_endpoint = f"inproc://broker-control-{id(self)}"
         self._control = self._context.socket(zmq.PAIR)
@@ -43,6 +66,20 @@ class Broker:
         self._stop = threading.Event()
         self.frontend, self.backend = frontend, backend
 
+    def _require_curve(self, settings: BrokerSettings) -> None:
+        """CURVE on the frontend; a ZAP handler admits only the allow-listed daemon keys."""
+        if not settings.allowed_keys or not Path(settings.allowed_keys).is_dir():
+            raise ValueError("broker.allowed_keys must name a directory of daemon public keys "
+                             f"(got {settings.allowed_keys!r})")
+        public, secret = load_keys(settings.secret_key)
+        self._auth = ThreadAuthenticator(self._context, log=logging.getLogger("datacat.zap"))
+        self._auth.start()
+        self._auth.configure_curve(domain="*", location=settings.allowed_keys)
+        self._frontend.curve_server = True
+        self._frontend.curve_publickey = public
+        self._frontend.curve_secretkey = secret
+        self._monitor = self._frontend.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+
     def _proxy(self) -> None:
         control = self._context.socket(zmq.PAIR)
         control.connect(self._control_endpoint)
@@ -55,7 +92,8 @@ class Broker:
 
     def start(self) -> Broker:
         self._thread.start()
-        log.info("broker: daemons -> %s, workers -> %s", self.frontend, self.backend)
+        log.info("broker: daemons -> %s%s, workers -> %s", self.frontend,
+                 " (CURVE)" if self._auth else "", self.backend)
         return self
 
     def serve_forever(self) -> None:
@@ -63,10 +101,21 @@ class Broker:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self._stop.set())
         self.start()
+        poller = zmq.Poller()
+        for sock in (self._stats, self._monitor):
+            if sock is not None:
+                poller.register(sock, zmq.POLLIN)
         while not self._stop.is_set():
-            if self._stats is None:
+            if not poller.sockets:
                 self._stop.wait(0.5)
-            elif self._stats.poll(500):
+                continue
+            ready = dict(poller.poll(500))
+            if self._monitor is not None and self._monitor in ready:
+                recv_monitor_message(self._monitor)
+                self.refused += 1
+                log.warning("refused a daemon whose CURVE key is not allowed (%d so far)",
+                            self.refused)
+            if self._stats is not None and self._stats in ready:
                 self._stats.recv()
                 self._stats.send(msgpack.packb(self.statistics()))
         self.close()
@@ -75,7 +124,7 @@ class Broker:
         """Messages and bytes through each side of the proxy since it started."""
         self._control.send(b"STATISTICS")
         values = [struct.unpack("<Q", frame)[0] for frame in self._control.recv_multipart()]
-        return dict(zip(_STATISTICS, values))
+        return dict(zip(_STATISTICS, values), auth_refused=self.refused)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the proxy and close every socket; idempotent."""
@@ -83,7 +132,11 @@ class Broker:
             return
         self._control.send(b"TERMINATE")
         self._thread.join(timeout)
-        for sock in (self._frontend, self._backend, self._control, self._stats):
+        if self._monitor is not None:
+            self._frontend.disable_monitor()
+        for sock in (self._frontend, self._backend, self._control, self._stats, self._monitor):
             if sock is not None:
                 sock.close()
+        if self._auth is not None:
+            self._auth.stop()
         self._context.term()

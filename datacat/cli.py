@@ -1,5 +1,7 @@
-"""The ``datacat`` command: ``up``, ``broker``, ``ingest``, ``web``, ``daemon``, ``demo``, ``status``.
+"""The ``datacat`` command: ``up``, ``broker``, ``ingest``, ``web``, ``daemon``, ``demo``,
+``status``, ``config``, ``keys``, ``tokens``.
 
+Every setting resolves through ``datacat.config`` (flags > env > ``datacat.toml`` > defaults).
 Server parts are imported inside their commands, so the SDK never pulls them in.
 """
 
@@ -12,37 +14,47 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
+from .config import ConfigError, effective, resolve
+from .curve import CurveError
+
+__all__ = ["main", "build_parser"]
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
 
-def _default_data_dir() -> str:
+def _flags(args: argparse.Namespace, *names: str) -> dict:
+    return {name: getattr(args, name, None) for name in names}
+
+
+def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    return str(Path(base) / "datacat")
+    return Path(base) / "datacat"
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
     from .supervise import Child, Supervisor, wait_http
 
-    data_dir = Path(args.data_dir).resolve()
+    up = resolve("up", _flags(args, "data_dir", "workers", "broker_host", "broker_port",
+                              "backend_port", "stats_port"))
+    web = resolve("web", _flags(args, "store", "host", "port"))
+    timeout = resolve("ingest", _flags(args, "daemon_timeout"))["daemon_timeout"]
+    data_dir = Path(up["data_dir"] or _default_data_dir()).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = args.store or f"diskcache://{data_dir / 'store'}"
-    frontend = f"tcp://{args.broker_host}:{args.broker_port}"
-    backend = f"tcp://127.0.0.1:{args.backend_port or args.broker_port + 1}"
+    store = web["store"] or f"diskcache://{data_dir / 'store'}"
+    frontend = f"tcp://{up['broker_host']}:{up['broker_port']}"
+    backend = f"tcp://127.0.0.1:{up['backend_port'] or up['broker_port'] + 1}"
+    stats = f"tcp://127.0.0.1:{up['stats_port'] or up['broker_port'] + 2}"
     me = [sys.executable, "-m", "datacat.cli"]
-    stats = f"tcp://127.0.0.1:{args.stats_port or args.broker_port + 2}"
     children = [Child("broker", me + ["broker", "--frontend", frontend, "--backend", backend,
                                       "--stats", stats])]
-    ingest = ["ingest", "--backend", backend, "--store", store,
-              "--daemon-timeout", str(args.daemon_timeout)]
-    children += [Child(f"ingest-{i + 1}", me + ingest) for i in range(args.workers)]
-    children.append(Child("web", me + ["web", "--store", store, "--host", args.host,
-                                       "--port", str(args.port)]))
+    ingest = ["ingest", "--backend", backend, "--store", store, "--daemon-timeout", str(timeout)]
+    children += [Child(f"ingest-{i + 1}", me + ingest) for i in range(up["workers"])]
+    children.append(Child("web", me + ["web", "--store", store, "--host", web["host"],
+                                       "--port", str(web["port"]), "--broker-stats", stats]))
     supervisor = Supervisor(children)
     supervisor.install_signal_handlers()
     supervisor.start()
-    url = f"http://{args.host}:{args.port}"
+    url = f"http://{web['host']}:{web['port']}"
     if not wait_http(f"{url}/health", 60, children[-1].alive):
         print("datacat up: the web app did not come up; stopping", file=sys.stderr)
         supervisor.stop()
@@ -59,9 +71,10 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
-    from datacat.broker.proxy import Broker
+    from datacat.broker.proxy import Broker, BrokerSettings
 
-    Broker(args.frontend, args.backend, args.stats).serve_forever()
+    values = resolve("broker", _flags(args, "frontend", "backend", "stats"))
+    Broker(BrokerSettings(**{k: v or None for k, v in values.items()})).serve_forever()
     return 0
 
 
@@ -69,7 +82,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from datacat.broker.store import open_store
     from datacat.broker.worker import IngestWorker
 
-    worker = IngestWorker(open_store(args.store), args.backend, args.daemon_timeout)
+    values = resolve("ingest", _flags(args, "backend", "store", "daemon_timeout"))
+    if not values["store"]:
+        raise ConfigError("ingest.store is required (--store, $DATACAT_STORE or datacat.toml)")
+    worker = IngestWorker(open_store(values["store"]), values["backend"], values["daemon_timeout"])
     worker.install_signal_handlers()
     worker.run()
     return 0
@@ -79,7 +95,12 @@ def _cmd_web(args: argparse.Namespace) -> int:
     from datacat.web.server import serve
     from datacat.web.settings import WebSettings
 
-    serve(WebSettings(store_url=args.store, host=args.host, port=args.port))
+    values = resolve("web", _flags(args, "store", "host", "port", "tokens_file", "broker_stats"))
+    if not values["store"]:
+        raise ConfigError("web.store is required (--store, $DATACAT_STORE or datacat.toml)")
+    serve(WebSettings(store_url=values["store"], host=values["host"], port=values["port"],
+                      tokens_file=values["tokens_file"] or None,
+                      broker_stats=values["broker_stats"] or None))
     return 0
 
 
@@ -117,60 +138,90 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0 if isinstance(report["daemon"], dict) or len(report) > 1 else 1
 
 
-def _add_daemon_timeout(parser: argparse.ArgumentParser) -> None:
-    from .runtime import env_float
+def _cmd_config(args: argparse.Namespace) -> int:
+    from .config import config_path
 
-    parser.add_argument("--daemon-timeout", type=float,
-                        default=env_float("DATACAT_DAEMON_TIMEOUT", 60.0),
-                        help="seconds of silence after which a daemon's sessions are lost "
-                             "(default $DATACAT_DAEMON_TIMEOUT or 60)")
+    print(f"# config file: {config_path() or 'none'}")
+    print(json.dumps(effective(), indent=2))
+    return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .daemon.__main__ import add_arguments as add_daemon_arguments
+def _cmd_keys(args: argparse.Namespace) -> int:
+    from .curve import generate_keys
 
-    parser = argparse.ArgumentParser(prog="datacat", description="DataCat session telemetry")
-    sub = parser.add_subparsers(dest="command", required=True)
+    public, secret = generate_keys(Path(args.dir), args.name)
+    print(f"public key  {public}\nsecret key  {secret}   (keep it private: 0600)")
+    if args.name == "broker":
+        print("broker: set broker.secret_key to the secret file; give daemons the public file "
+              "(daemon.broker_public_key)")
+    else:
+        print("daemon: set daemon.secret_key to the secret file; copy the public file into the "
+              "broker's broker.allowed_keys directory")
+    return 0
 
+
+def _cmd_tokens(args: argparse.Namespace) -> int:
+    from datacat.web.auth import create_token, list_tokens, revoke_token
+
+    path = resolve("web", _flags(args, "tokens_file"))["tokens_file"]
+    if not path:
+        raise ConfigError("web.tokens_file is required (--tokens-file, $DATACAT_TOKENS_FILE or "
+                          "datacat.toml)")
+    if args.action == "create":
+        print(create_token(path, args.name, args.scopes.split(",")))
+        print(f"# token {args.name!r} created; it is shown once", file=sys.stderr)
+    elif args.action == "revoke":
+        revoke_token(path, args.name)
+    else:
+        print(json.dumps(list_tokens(path), indent=2, default=str))
+    return 0
+
+
+def _add_up(sub) -> None:
     up = sub.add_parser("up", help="broker + ingest workers + web on one machine")
-    up.add_argument("--data-dir", default=_default_data_dir())
-    up.add_argument("--host", default="127.0.0.1", help="web bind address")
-    up.add_argument("--port", type=int, default=8080, help="web port")
-    up.add_argument("--broker-host", default="127.0.0.1")
-    up.add_argument("--broker-port", type=int, default=5555, help="port daemons connect to")
-    up.add_argument("--backend-port", type=int, default=None,
-                    help="port workers connect to (default broker port + 1)")
-    up.add_argument("--stats-port", type=int, default=None,
-                    help="port of the broker's counters (default broker port + 2)")
-    up.add_argument("--workers", type=int, default=2)
-    up.add_argument("--store", default=None, help="store URL (default diskcache://DATA_DIR/store)")
+    up.add_argument("--data-dir", help="where the embedded store lives (up.data_dir)")
+    up.add_argument("--host", help="web bind address (web.host)")
+    up.add_argument("--port", type=int, help="web port (web.port)")
+    up.add_argument("--broker-host", help="the broker's bind address (up.broker_host)")
+    up.add_argument("--broker-port", type=int, help="port daemons connect to (up.broker_port)")
+    up.add_argument("--backend-port", type=int, help="port workers connect to (default broker+1)")
+    up.add_argument("--stats-port", type=int, help="the broker's counters (default broker+2)")
+    up.add_argument("--workers", type=int, help="ingest worker processes (up.workers)")
+    up.add_argument("--store", help="store URL (default diskcache://DATA_DIR/store)")
+    up.add_argument("--daemon-timeout", type=float, help="ingest.daemon_timeout")
     up.add_argument("--demo", action="store_true", help="also feed simulated sessions")
-    _add_daemon_timeout(up)
     up.set_defaults(func=_cmd_up)
 
+
+def _add_parts(sub) -> None:
+    from .daemon.__main__ import add_arguments as add_daemon_arguments
+
     broker = sub.add_parser("broker", help="the proxy between daemons and workers")
-    broker.add_argument("--frontend", default="tcp://127.0.0.1:5555")
-    broker.add_argument("--backend", default="tcp://127.0.0.1:5556")
-    broker.add_argument("--stats", default=None,
-                        help="endpoint answering with the proxy's counters (datacat status)")
+    broker.add_argument("--frontend", help="where daemons connect (broker.frontend)")
+    broker.add_argument("--backend", help="where workers connect (broker.backend)")
+    broker.add_argument("--stats", help="endpoint answering with the proxy's counters")
     broker.set_defaults(func=_cmd_broker)
 
     ingest = sub.add_parser("ingest", help="an ingest worker")
-    ingest.add_argument("--backend", default="tcp://127.0.0.1:5556")
-    ingest.add_argument("--store", required=True, help="memory:// or diskcache:///abs/path")
-    _add_daemon_timeout(ingest)
+    ingest.add_argument("--backend", help="the broker's backend (ingest.backend)")
+    ingest.add_argument("--store", help="memory:// or diskcache:///abs/path (ingest.store)")
+    ingest.add_argument("--daemon-timeout", type=float, help="ingest.daemon_timeout")
     ingest.set_defaults(func=_cmd_ingest)
 
     web = sub.add_parser("web", help="REST API and dashboard")
-    web.add_argument("--store", required=True)
-    web.add_argument("--host", default="127.0.0.1")
-    web.add_argument("--port", type=int, default=8080)
+    web.add_argument("--store", help="store URL (web.store)")
+    web.add_argument("--host", help="bind address (web.host)")
+    web.add_argument("--port", type=int, help="port (web.port)")
+    web.add_argument("--tokens-file", help="API tokens (web.tokens_file)")
+    web.add_argument("--broker-stats", help="the broker's counters (web.broker_stats)")
     web.set_defaults(func=_cmd_web)
 
     daemon = sub.add_parser("daemon", help="the per-user local daemon")
     add_daemon_arguments(daemon)
     daemon.set_defaults(func=_cmd_daemon)
 
+
+def _add_tools(sub) -> None:
     demo = sub.add_parser("demo", help="simulated apps feeding sessions")
     demo.add_argument("--broker", default=None)
     demo.add_argument("--sessions", type=int, default=6)
@@ -184,17 +235,44 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--store", default=None,
                         help="store URL: adds every worker's and daemon's last report")
     status.set_defaults(func=_cmd_status)
+
+    config = sub.add_parser("config", help="print the effective configuration, secrets masked")
+    config.set_defaults(func=_cmd_config)
+
+    keys = sub.add_parser("keys", help="make a CURVE key pair for the broker or a daemon")
+    keys.add_argument("name", help="'broker', or a name for a daemon (e.g. its host)")
+    keys.add_argument("--dir", default=".", help="where to write NAME.key and NAME.key_secret")
+    keys.set_defaults(func=_cmd_keys)
+
+    tokens = sub.add_parser("tokens", help="REST API tokens: create, list, revoke")
+    tokens.add_argument("action", choices=("create", "list", "revoke"))
+    tokens.add_argument("name", nargs="?", default="")
+    tokens.add_argument("--scopes", default="read", help="comma-separated: read,write,admin")
+    tokens.add_argument("--tokens-file", help="web.tokens_file")
+    tokens.set_defaults(func=_cmd_tokens)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datacat", description="DataCat session telemetry")
+    parser.add_argument("--config", help="a datacat.toml (default $DATACAT_CONFIG or "
+                                         "~/.config/datacat/datacat.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_up(sub)
+    _add_parts(sub)
+    _add_tools(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     args = build_parser().parse_args(argv)
+    if args.config:
+        os.environ["DATACAT_CONFIG"] = str(Path(args.config).resolve())  # children inherit it
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
-    except ValueError as exc:  # configuration errors name what is wrong
+    except (ConfigError, CurveError, ValueError) as exc:  # configuration errors name the key
         print(f"datacat {args.command}: {exc}", file=sys.stderr)
         return 2
 

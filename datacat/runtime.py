@@ -7,10 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RuntimePaths", "runtime_paths", "spool_directory", "env_float", "broker_endpoints"]
-
-DEFAULT_BROKER = "tcp://127.0.0.1:5555"
-
+__all__ = ["RuntimePaths", "runtime_paths", "spool_directory"]
 
 @dataclass(frozen=True)
 class RuntimePaths:
@@ -57,34 +54,11 @@ def runtime_paths() -> RuntimePaths:
 
 
 def spool_directory(paths: RuntimePaths) -> Path:
-    """``DATACAT_SPOOL_DIR``; else beside an explicit runtime dir; else ``$XDG_STATE_HOME/datacat``.
+    """Beside an explicit ``DATACAT_RUNTIME_DIR``, else ``$XDG_STATE_HOME/datacat/spool``.
 
     The default runtime directory is often a tmpfs: a spool there would not outlive a reboot.
     """
-    explicit = os.environ.get("DATACAT_SPOOL_DIR")
-    if explicit:
-        return Path(explicit)
     if os.environ.get("DATACAT_RUNTIME_DIR"):
         return paths.directory / "spool"
     state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
     return Path(state) / "datacat" / "spool"
-
-
-def env_float(name: str, default: float) -> float:
-    """A positive float from the environment; a bad value is an error naming the variable."""
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number") from None
-    if value <= 0:
-        raise ValueError(f"{name}={raw!r} must be positive")
-    return value
-
-
-def broker_endpoints(raw: str | None = None) -> list[str]:
-    """Broker endpoints from a comma-separated list (default ``DATACAT_BROKER``)."""
-    raw = raw if raw is not None else os.environ.get("DATACAT_BROKER", DEFAULT_BROKER)
-    return [part.strip() for part in raw.split(",") if part.strip()]

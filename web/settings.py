@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["WebSettings", "DEFAULT_MAX_BODY"]
 
@@ -12,10 +13,11 @@ DEFAULT_MAX_BODY = 1024 * 1024
 
 @dataclass(frozen=True)
 class WebSettings:
-    """Where the store is and where to listen.
+    """Where the store is, where to listen, and which API tokens to accept.
 
     ``name`` is the Sanic app name (letters, digits, ``_`` and ``-``); it must be unique
-    among the Sanic apps of one process.
+    among the Sanic apps of one process. ``tokens_file`` is the API token file
+    (``datacat.web.auth``); ``None`` turns auth off, which only a loopback ``host`` allows.
     """
 
     store_url: str = "memory://"
@@ -23,3 +25,5 @@ class WebSettings:
     port: int = 8080
     name: str = "datacat"
     max_body_bytes: int = DEFAULT_MAX_BODY
+    tokens_file: Path | None = None
+    broker_stats: str | None = None  # the broker's counters endpoint, for /api/v1/stats

@@ -7,22 +7,48 @@ import gc
 import logging
 import os
 import sys
+from pathlib import Path
 
-from ..runtime import broker_endpoints, env_float, runtime_paths, spool_directory
+from ..config import ConfigError, resolve
+from ..curve import CurveError, load_keys, load_public_key
+from ..runtime import runtime_paths, spool_directory
 from .delivery import SpoolSettings
 from .server import AlreadyRunning, Daemon, DaemonSettings
+from .uplink import CurveKeys
 
-__all__ = ["main", "add_arguments", "run_daemon"]
+__all__ = ["main", "add_arguments", "run_daemon", "daemon_settings"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", default=None,
-                        help="broker endpoint(s), comma-separated (default $DATACAT_BROKER "
-                             "or tcp://127.0.0.1:5555)")
+                        help="broker endpoint(s), comma-separated (daemon.broker)")
     parser.add_argument("--flush-interval", type=float, default=None,
-                        help="seconds between batches (default $DATACAT_FLUSH_INTERVAL or 1)")
+                        help="seconds between batches (daemon.flush_interval)")
     parser.add_argument("--detach", action="store_true",
                         help="fork into the background (what the SDK's auto-start uses)")
+
+
+def daemon_settings(flags: dict) -> DaemonSettings:
+    """Typed daemon settings from flags, env and the config file."""
+    values = resolve("daemon", flags)
+    paths = runtime_paths().ensure()
+    curve = None
+    if values["broker_public_key"]:
+        if not values["secret_key"]:
+            raise ConfigError("daemon.secret_key is required with daemon.broker_public_key "
+                              "(make one with `datacat keys`)")
+        curve = CurveKeys(load_public_key(values["broker_public_key"]),
+                          *load_keys(values["secret_key"]))
+    spool_dir = Path(values["spool_dir"]) if values["spool_dir"] else spool_directory(paths)
+    return DaemonSettings(
+        paths=paths,
+        brokers=[part.strip() for part in values["broker"].split(",") if part.strip()],
+        spool=SpoolSettings(directory=spool_dir, max_bytes=values["spool_max_bytes"],
+                            group_commit=values["group_commit"], sync=values["spool_sync"]),
+        flush_interval=values["flush_interval"] or 1.0,
+        beat_interval=values["beat_interval"] or 5.0,
+        curve=curve,
+    )
 
 
 def _detach() -> None:
@@ -37,20 +63,8 @@ def _detach() -> None:
 def run_daemon(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        paths = runtime_paths().ensure()
-        settings = DaemonSettings(
-            paths=paths,
-            brokers=broker_endpoints(args.broker),
-            spool=SpoolSettings(
-                directory=spool_directory(paths),
-                max_bytes=int(env_float("DATACAT_SPOOL_MAX_BYTES", 256 * 1024 * 1024)),
-                group_commit=env_float("DATACAT_GROUP_COMMIT", 0.1),
-                sync=os.environ.get("DATACAT_SPOOL_SYNC", "1") != "0",
-            ),
-            flush_interval=args.flush_interval or env_float("DATACAT_FLUSH_INTERVAL", 1.0),
-            beat_interval=env_float("DATACAT_DAEMON_BEAT", 5.0),
-        )
-    except ValueError as exc:
+        settings = daemon_settings({"broker": args.broker, "flush_interval": args.flush_interval})
+    except (ConfigError, CurveError) as exc:
         print(f"datacat daemon: {exc}", file=sys.stderr)
         return 2
     if args.detach:

@@ -21,7 +21,7 @@ from .delivery import Delivery, SpoolSettings
 from .intake import Intake
 from .probe import SleepClock
 from .registry import load_registry, save_registry
-from .uplink import Uplink
+from .uplink import CurveKeys, Uplink
 from .watch import Watcher
 from .window import SessionWindow, Windows
 
@@ -47,6 +47,7 @@ class DaemonSettings:
     flush_interval: float = 1.0
     shutdown_grace: float = 5.0
     beat_interval: float = 5.0  # liveness: a batch at least this often, even an empty one
+    curve: CurveKeys | None = None  # encrypt and authenticate the link to the broker
 
 
 class Daemon:
@@ -70,7 +71,8 @@ class Daemon:
         self._context = zmq.Context()
         self._pull = self._bind(zmq.PULL, settings.paths.daemon_endpoint)
         self._control = self._bind(zmq.ROUTER, settings.paths.control_endpoint)
-        self.uplink = Uplink(self._context, settings.brokers, self.delivery.spool)
+        self.uplink = Uplink(self._context, settings.brokers, self.delivery.spool,
+                             curve=settings.curve)
         self._registry_path = settings.paths.directory / "registry.msgpack"
         self._recover()
 

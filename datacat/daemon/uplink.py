@@ -14,9 +14,18 @@ import zmq
 from ..protocol import ProtocolError, decode_ack
 from .spool import BatchSpool, SpoolEntry
 
-__all__ = ["Uplink", "Backoff"]
+__all__ = ["Uplink", "Backoff", "CurveKeys"]
 
 log = logging.getLogger("datacat.daemon.uplink")
+
+
+@dataclass(frozen=True)
+class CurveKeys:
+    """The broker's public key and this daemon's key pair."""
+
+    server_public: bytes
+    public: bytes
+    secret: bytes
 
 
 @dataclass
@@ -34,9 +43,13 @@ class Uplink:
     """Sends queued batches in order; a batch leaves the queue only when the tier acks it."""
 
     def __init__(self, context: zmq.Context, endpoints: list[str], spool: BatchSpool,
-                 backoff: Backoff | None = None):
+                 backoff: Backoff | None = None, curve: CurveKeys | None = None):
         self.socket = context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.LINGER, 0)
+        if curve is not None:
+            self.socket.curve_serverkey = curve.server_public
+            self.socket.curve_publickey = curve.public
+            self.socket.curve_secretkey = curve.secret
         self.socket.setsockopt(zmq.IMMEDIATE, 1)
         self.socket.setsockopt(zmq.SNDHWM, 10)
         for endpoint in endpoints:

@@ -1,0 +1,173 @@
+"""One configuration for every process: flags > ``DATACAT_*`` env > ``datacat.toml`` > defaults.
+
+``SCHEMA`` lists every key once (type, default, environment variable, help);
+``resolve(section, flags)`` turns the four sources into one typed ``dict``, and a key the
+schema does not know or a value of the wrong type is a ``ConfigError`` naming the key and
+where it came from. ``docs/configuration.md`` documents the same table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+__all__ = ["Key", "SCHEMA", "ConfigError", "config_path", "load_file", "resolve", "effective"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: type
+    default: Any
+    env: str | None
+    help: str
+    secret: bool = False
+
+
+def _keys(*keys: Key) -> dict[str, Key]:
+    return {key.name: key for key in keys}
+
+
+_BROKER = "tcp://127.0.0.1:5555"
+_BACKEND = "tcp://127.0.0.1:5556"
+_STORE = "DATACAT_STORE"
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "daemon": _keys(
+        Key("broker", str, _BROKER, "DATACAT_BROKER", "broker endpoint(s), comma-separated"),
+        Key("flush_interval", float, 1.0, "DATACAT_FLUSH_INTERVAL", "seconds between batches"),
+        Key("beat_interval", float, 5.0, "DATACAT_DAEMON_BEAT",
+            "at most this many seconds between batches (liveness)"),
+        Key("spool_dir", str, "", "DATACAT_SPOOL_DIR", "journal and batch spool (see delivery.md)"),
+        Key("spool_max_bytes", int, 256 * 1024 * 1024, "DATACAT_SPOOL_MAX_BYTES",
+            "the spool's bound in bytes"),
+        Key("group_commit", float, 0.1, "DATACAT_GROUP_COMMIT",
+            "seconds a received frame may wait before it is on disk"),
+        Key("spool_sync", bool, True, "DATACAT_SPOOL_SYNC", "fdatasync each journal commit"),
+        Key("broker_public_key", str, "", "DATACAT_BROKER_PUBLIC_KEY",
+            "the broker's CURVE public key file: encrypt and authenticate to the broker"),
+        Key("secret_key", str, "", "DATACAT_DAEMON_SECRET_KEY",
+            "this daemon's CURVE secret key file", secret=True),
+    ),
+    "broker": _keys(
+        Key("frontend", str, _BROKER, "DATACAT_BROKER_FRONTEND", "where daemons connect"),
+        Key("backend", str, _BACKEND, "DATACAT_BROKER_BACKEND", "where ingest workers connect"),
+        Key("stats", str, "", "DATACAT_BROKER_STATS", "endpoint answering with the proxy's counters"),
+        Key("secret_key", str, "", "DATACAT_BROKER_SECRET_KEY",
+            "the broker's CURVE secret key file (required off loopback)", secret=True),
+        Key("allowed_keys", str, "", "DATACAT_BROKER_ALLOWED_KEYS",
+            "directory of daemon public key files allowed to connect"),
+    ),
+    "ingest": _keys(
+        Key("backend", str, _BACKEND, "DATACAT_INGEST_BACKEND", "the broker's backend endpoint"),
+        Key("store", str, "", _STORE, "store URL (memory:// or diskcache:///abs/path)"),
+        Key("daemon_timeout", float, 60.0, "DATACAT_DAEMON_TIMEOUT",
+            "seconds of silence after which a daemon's sessions are lost"),
+    ),
+    "web": _keys(
+        Key("store", str, "", _STORE, "store URL"),
+        Key("host", str, "127.0.0.1", "DATACAT_WEB_HOST", "bind address"),
+        Key("port", int, 8080, "DATACAT_WEB_PORT", "port"),
+        Key("tokens_file", str, "", "DATACAT_TOKENS_FILE",
+            "API tokens (required when host is not loopback)"),
+        Key("broker_stats", str, "", "DATACAT_BROKER_STATS", "the broker's counters, for /api/v1/stats"),
+    ),
+    "up": _keys(
+        Key("data_dir", str, "", "DATACAT_DATA_DIR", "where the embedded store lives"),
+        Key("workers", int, 2, "DATACAT_WORKERS", "ingest worker processes"),
+        Key("broker_host", str, "127.0.0.1", "DATACAT_BROKER_HOST", "the broker's bind address"),
+        Key("broker_port", int, 5555, "DATACAT_BROKER_PORT", "port daemons connect to"),
+        Key("backend_port", int, 0, "DATACAT_BACKEND_PORT", "port workers connect to (0: broker+1)"),
+        Key("stats_port", int, 0, "DATACAT_STATS_PORT", "port of the broker's counters (0: broker+2)"),
+    ),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value is unknown or wrong; the message names the key and its source."""
+
+
+def config_path() -> Path | None:
+    """``DATACAT_CONFIG``, else ``$XDG_CONFIG_HOME/datacat/datacat.toml`` if it exists."""
+    explicit = os.environ.get("DATACAT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    default = Path(base) / "datacat" / "datacat.toml"
+    return default if default.exists() else None
+
+
+def _coerce(key: Key, value: Any, where: str) -> Any:
+    """``value`` as ``key.type``; strings (env, flags) are parsed, file values must match."""
+    if isinstance(value, str) and key.type is not str:
+        try:
+            if key.type is bool:
+                if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                    raise ValueError(value)
+                return value.lower() in ("1", "true", "yes")
+            return key.type(value)
+        except ValueError:
+            raise ConfigError(f"{where}: {key.name} = {value!r} is not a {key.type.__name__}") \
+                from None
+    if key.type is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, key.type) or (key.type is not bool and isinstance(value, bool)):
+        raise ConfigError(f"{where}: {key.name} = {value!r} is not a {key.type.__name__}")
+    if key.type in (int, float) and value < 0:
+        raise ConfigError(f"{where}: {key.name} = {value!r} must not be negative")
+    return value
+
+
+def load_file(path: Path) -> dict[str, dict[str, Any]]:
+    """Parse and check a ``datacat.toml``; every section and key must be known."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    checked: dict[str, dict[str, Any]] = {}
+    for section, values in data.items():
+        if section not in SCHEMA or not isinstance(values, dict):
+            raise ConfigError(f"{path}: unknown section [{section}] "
+                              f"(known: {', '.join(SCHEMA)})")
+        for name, value in values.items():
+            key = SCHEMA[section].get(name)
+            if key is None:
+                raise ConfigError(f"{path}: unknown key {section}.{name}")
+            checked.setdefault(section, {})[name] = _coerce(key, value, f"{path} [{section}]")
+    return checked
+
+
+def resolve(section: str, flags: dict[str, Any] | None = None, path: Path | None = None,
+            env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The effective, typed values of ``section``: flags > env > file > defaults."""
+    env = os.environ if env is None else env
+    path = config_path() if path is None else path
+    from_file = load_file(path).get(section, {}) if path is not None else {}
+    result = {}
+    for name, key in SCHEMA[section].items():
+        flag = (flags or {}).get(name)
+        if flag is not None:
+            result[name] = _coerce(key, flag, f"--{name.replace('_', '-')}")
+        elif key.env and env.get(key.env, "") != "":
+            result[name] = _coerce(key, env[key.env], f"${key.env}")
+        elif name in from_file:
+            result[name] = from_file[name]
+        else:
+            result[name] = key.default
+    return result
+
+
+def effective(path: Path | None = None, env: dict[str, str] | None = None) -> dict:
+    """Every section's effective values, secrets masked (``datacat config``)."""
+    out = {}
+    for section, keys in SCHEMA.items():
+        values = resolve(section, path=path, env=env)
+        out[section] = {name: ("********" if keys[name].secret and value else value)
+                        for name, value in values.items()}
+    return out

@@ -1,0 +1,58 @@
+"""CurveZMQ keys for the daemon -> broker link: make them, load them, apply them to sockets."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import zmq
+import zmq.auth
+
+__all__ = ["generate_keys", "load_keys", "load_public_key", "is_loopback", "CurveError"]
+
+
+class CurveError(ValueError):
+    """A key file is missing or not a CURVE certificate."""
+
+
+def generate_keys(directory: Path, name: str) -> tuple[Path, Path]:
+    """Write ``name.key`` (public) and ``name.key_secret`` (0600) in ``directory``."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    public, secret = zmq.auth.create_certificates(str(directory), name)
+    os.chmod(secret, 0o600)
+    return Path(public), Path(secret)
+
+
+def load_keys(secret_file: str) -> tuple[bytes, bytes]:
+    """``(public, secret)`` from a ``.key_secret`` file."""
+    try:
+        public, secret = zmq.auth.load_certificate(secret_file)
+    except (OSError, ValueError) as exc:
+        raise CurveError(f"cannot read the CURVE key {secret_file}: {exc}") from None
+    if secret is None:
+        raise CurveError(f"{secret_file} holds no secret key (use the .key_secret file)")
+    return public, secret
+
+
+def load_public_key(public_file: str) -> bytes:
+    """The public key from a ``.key`` (or ``.key_secret``) file."""
+    try:
+        return zmq.auth.load_certificate(public_file)[0]
+    except (OSError, ValueError) as exc:
+        raise CurveError(f"cannot read the CURVE key {public_file}: {exc}") from None
+
+
+def is_loopback(endpoint: str) -> bool:
+    """True for ``ipc://``/``inproc://`` and tcp endpoints bound to a loopback address."""
+    parsed = urlparse(endpoint)
+    if parsed.scheme in ("ipc", "inproc"):
+        return True
+    host = parsed.hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name or "*": could be any interface
