@@ -70,3 +70,15 @@ def test_effective_configuration_masks_secrets(toml):
     assert shown["daemon"]["secret_key"] == "********"
     assert shown["daemon"]["broker"] == "tcp://tier:5555" and shown["web"]["port"] == 9000
     assert shown["broker"]["secret_key"] == ""  # unset stays visible as unset
+
+
+def test_every_key_is_documented():
+    from pathlib import Path
+
+    from datacat.config import SCHEMA
+
+    doc = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+    for section, keys in SCHEMA.items():
+        assert f"[{section}]" in doc
+        for key in keys.values():
+            assert f"| `{key.name}` |" in doc and f"`{key.env}`" in doc, (section, key.name)
