@@ -64,23 +64,28 @@ class Delivery:
         """Frames received by an earlier run but never batched, oldest first."""
         return self.journal.replay(self.spool.replay_offset())
 
-    def spool_batch(self, daemon_id: str, seq: int, payload: bytes) -> SpoolEntry:
-        """Spool a batch built from every frame journaled so far; then keep within the bound."""
+    def spool_batch(self, daemon_id: str, seq: int, payload: bytes,
+                    head_sent: bool = True) -> SpoolEntry:
+        """Spool a batch built from every frame journaled so far; then keep within the bound.
+
+        ``head_sent``: the oldest batch went to the tier at least once, so it may have been
+        applied and must stay as it is.
+        """
         offset = self.journal.end
         entry = self.spool.put(daemon_id, seq, offset, payload)
         self.spool.save_checkpoint(offset)
         self.journal.truncate_before(offset)
         if self.bytes() > self.settings.max_bytes:
-            self.relieve_pressure()
+            self.relieve_pressure(head_sent)
         return entry
 
     def bytes(self) -> int:
         return self.spool.bytes + self.journal.size()
 
-    def _chunks(self) -> list[list[SpoolEntry]]:
-        """Runs of consecutive spooled batches of one daemon, leaving the one in flight alone."""
+    def _chunks(self, skip_head: bool) -> list[list[SpoolEntry]]:
+        """Runs of consecutive spooled batches of one daemon (past the head if it was sent)."""
         chunks: list[list[SpoolEntry]] = []
-        for entry in list(self.spool.entries)[1:]:
+        for entry in list(self.spool.entries)[1 if skip_head else 0:]:
             last = chunks[-1] if chunks else None
             if last and last[-1].daemon_id == entry.daemon_id and len(last) < CHUNK_BATCHES \
                     and sum(e.size for e in last) + entry.size <= CHUNK_BYTES:
@@ -89,7 +94,7 @@ class Delivery:
                 chunks.append([entry])
         return chunks
 
-    def relieve_pressure(self) -> None:
+    def relieve_pressure(self, head_sent: bool = True) -> None:
         """Oldest first, until under 80% of the bound: roll metric points up, then drop debug,
         info and warning events, then metric aggregates.
 
@@ -98,7 +103,7 @@ class Delivery:
         """
         target = self.settings.max_bytes * 0.8
         for levels, metrics in STAGES:
-            for chunk in self._chunks():
+            for chunk in self._chunks(head_sent):
                 if not levels and len(chunk) == 1:
                     continue
                 batches = [msgpack.unpackb(self.spool.load(e), raw=False) for e in chunk]

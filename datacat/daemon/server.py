@@ -222,7 +222,8 @@ class Daemon:
         batch = {"v": PROTOCOL_VERSION, "daemon_id": self.daemon_id, "seq": self._seq,
                  "host": socket.gethostname(), "sent_at": time.time(), "stats": self.stats(),
                  "watching": list(self.watcher.sessions), "sessions": parts}
-        self.delivery.spool_batch(self.daemon_id, self._seq, encode_batch(batch))
+        self.delivery.spool_batch(self.daemon_id, self._seq, encode_batch(batch),
+                                  head_sent=self.uplink.head_sent)
         return True
 
     def _drain_on_stop(self) -> None:

@@ -60,7 +60,7 @@ class BatchSpool:
         for entry in [e for e in self.entries if e.path.name in replaced]:
             self.entries.remove(entry)  # a compaction finished writing but not deleting
             entry.path.unlink()
-        last = self.entries[-1].path.stem.rstrip("c") if self.entries else "0"
+        last = self.entries[-1].path.stem if self.entries else "0"
         self._next = int(last) + 1
         self.bytes = sum(entry.size for entry in self.entries)
 
@@ -101,18 +101,22 @@ class BatchSpool:
     def replace(self, old: list[SpoolEntry], daemon_id: str, seq: int, payload: bytes) -> SpoolEntry:
         """Put one (compacted) batch where the consecutive entries ``old`` were.
 
-        Its header lists the files it replaces, so a restart between writing it and deleting
-        them deletes them then: their content is never sent twice.
+        It takes the first one's file name (an atomic rename over it), so the order holds;
+        its header lists the other files, so a restart between the rename and their deletion
+        deletes them then: their content is never sent twice.
         """
-        path = old[0].path.with_name(old[0].path.stem + "c.batch")
+        path = old[0].path
         offset = max(entry.offset for entry in old)
         header = msgpack.packb({"daemon_id": daemon_id, "seq": seq, "offset": offset,
-                                "replaces": [entry.path.name for entry in old]})
+                                "replaces": [entry.path.name for entry in old[1:]]})
         data = _LENGTH.pack(len(header)) + header + payload
         _write_atomically(path, data, self.sync)
         position = self.entries.index(old[0])
         for gone in old:
-            self.remove(gone)
+            self.entries.remove(gone)
+            self.bytes -= gone.size
+            if gone is not old[0]:
+                gone.path.unlink(missing_ok=True)
         entry = SpoolEntry(path, daemon_id, seq, offset, len(data))
         self.entries.insert(position, entry)
         self.bytes += entry.size

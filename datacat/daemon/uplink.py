@@ -63,6 +63,11 @@ class Uplink:
                       "duplicates": 0, "rejected": 0, "retried": 0}
 
     @property
+    def head_sent(self) -> bool:
+        """The oldest batch went out at least once (it may be applied: leave it as it is)."""
+        return self._attempts > 0
+
+    @property
     def backlog(self) -> int:
         """Batches not yet acknowledged."""
         return len(self.spool.entries)

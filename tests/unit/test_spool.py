@@ -73,8 +73,10 @@ def test_a_compaction_interrupted_before_deleting_never_resends_what_it_replaced
     for seq in (1, 2, 3, 4):
         spool.put("d", seq, seq, b"p%d" % seq)
     old = list(spool.entries)[1:3]
-    copies = {e.path: e.path.read_bytes() for e in old}
+    copies = {e.path: e.path.read_bytes() for e in old[1:]}
     spool.replace(old, "d", 3, b"merged")
+    assert sorted(p.name for p in tmp_path.glob("*.batch")) == [
+        "000000000001.batch", "000000000002.batch", "000000000004.batch"]
     for path, data in copies.items():  # as if the daemon died before unlinking them
         path.write_bytes(data)
     again = BatchSpool(tmp_path, sync=False)
@@ -132,10 +134,13 @@ def _big_batch(seq: int) -> dict:
     }}}
 
 
-def test_a_full_spool_sheds_debug_then_info_and_never_lifecycle(tmp_path):
+@pytest.mark.parametrize("head_sent", [True, False])
+def test_a_full_spool_sheds_debug_then_info_and_never_lifecycle(tmp_path, head_sent):
     delivery = Delivery(SpoolSettings(tmp_path, max_bytes=60_000, sync=False))
     for seq in range(1, 31):
-        delivery.spool_batch("d", seq, encode_batch(_big_batch(seq)))
+        delivery.spool_batch("d", seq, encode_batch(_big_batch(seq)), head_sent=head_sent)
+    head = msgpack.unpackb(delivery.spool.load(delivery.spool.entries[0]), raw=False)
+    assert (len(head["sessions"]["s1"].get("events", [])) == 60) is head_sent  # a sent head stays
     assert delivery.bytes() <= 60_000
     assert delivery.drops["spool_debug_events"] > 0
     sessions = {}
