@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datacat.protocol import LIFECYCLE_KINDS, METRIC_TYPES
+from datacat.protocol import LIFECYCLE_KINDS, METRIC_TYPES, ProtocolError, check_tree
 
 from .errors import InvalidBatch
 
@@ -26,10 +26,18 @@ def _ts(name: str, value: object) -> None:
 
 
 def validate_part(sid: object, part: object) -> None:
-    """Raise ``InvalidBatch`` unless ``part`` is a well-typed session part."""
+    """Raise ``InvalidBatch`` unless ``part`` is a well-typed session part.
+
+    Nesting is bounded as on the wire (no recursion bomb reaches the merge) and map keys
+    must be strings.
+    """
     check_label("session id", sid, 64)
     if not isinstance(part, dict):
         raise InvalidBatch("malformed", "session part must be a map")
+    try:
+        check_tree(part)
+    except ProtocolError as exc:
+        raise InvalidBatch(exc.reason, exc.detail) from None
     for name in _LISTS:
         if not isinstance(part.get(name, []), list):
             raise InvalidBatch("malformed", f"session part field {name!r} must be a list")

@@ -796,3 +796,13 @@ def test_ingest_skips_only_the_invalid_session_part(store):
     assert result.rejected == {"bad": "bad_field"} and result.events == 1
     assert [e["name"] for e in store.read("events", "good", 0, ALL)] == ["kept"]
     assert store.get_session("bad") is None
+
+
+def test_a_recursion_bomb_is_rejected_before_the_merge(store):
+    bomb: dict = {}
+    for _ in range(5_000):
+        bomb = {"k": bomb}
+    with pytest.raises(InvalidBatch) as error:
+        apply(store, {"sessions": {"s": {"open": opened(), "state": [[T0, bomb]]}}})
+    assert error.value.reason == "too_deep"
+    assert store.get_session("s") is None
