@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(CURDIR)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test bench lint venv clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,11 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/datacat up --data-dir $(DATA_DIR)
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	sh scripts/system-deps.sh
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

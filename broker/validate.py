@@ -28,16 +28,12 @@ def _ts(name: str, value: object) -> None:
 def validate_part(sid: object, part: object) -> None:
     """Raise ``InvalidBatch`` unless ``part`` is a well-typed session part.
 
-    Nesting is bounded as on the wire (no recursion bomb reaches the merge) and map keys
-    must be strings.
+    The wire decoder and the REST JSON parser bound nesting before this; state patches are
+    checked again because the merge recurses into them (no recursion bomb reaches it).
     """
     check_label("session id", sid, 64)
     if not isinstance(part, dict):
         raise InvalidBatch("malformed", "session part must be a map")
-    try:
-        check_tree(part)
-    except ProtocolError as exc:
-        raise InvalidBatch(exc.reason, exc.detail) from None
     for name in _LISTS:
         if not isinstance(part.get(name, []), list):
             raise InvalidBatch("malformed", f"session part field {name!r} must be a list")
@@ -52,6 +48,10 @@ def validate_part(sid: object, part: object) -> None:
     for entry in part.get("state", ()):
         if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)):
             raise InvalidBatch("bad_field", "state entries are [ts, patch-map]")
+        try:
+            check_tree(entry[1])
+        except ProtocolError as exc:
+            raise InvalidBatch(exc.reason, exc.detail) from None
         _ts("state ts", entry[0])
     for event in part.get("events", ()):
         if not isinstance(event, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from datacat.broker.errors import StoreError
 
@@ -20,9 +21,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="store URL: memory:// or diskcache:///abs/path")
     parser.add_argument("--host", default=defaults.host)
     parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--tokens-file", type=Path, default=defaults.tokens_file,
+                        help="API token file; required unless --host is loopback")
+    parser.add_argument("--broker-stats", default=defaults.broker_stats,
+                        help="the broker's counters endpoint (for /metrics and /api/v1/stats)")
     args = parser.parse_args(argv)
     try:
-        serve(WebSettings(store_url=args.store, host=args.host, port=args.port))
+        serve(WebSettings(store_url=args.store, host=args.host, port=args.port,
+                          tokens_file=args.tokens_file, broker_stats=args.broker_stats))
     except (ValueError, StoreError) as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
 

@@ -9,8 +9,13 @@ from sanic.request import Request
 
 from datacat.broker.store import open_store
 
+from . import validation
+from .auth import setup_auth
+from .dashboard import BLUEPRINTS as DASHBOARD
+from .dashboard import PLOTLY_JS, STATIC_DIR
 from .errors import describe
 from .jsonio import dumps, json_response
+from .metrics import Metrics
 from .routes import BLUEPRINTS
 from .settings import WebSettings
 
@@ -24,13 +29,20 @@ def create_app(settings: WebSettings) -> Sanic:
 
     The store is opened before the server starts and closed after it stops; it is
     ``app.ctx.store`` in between. Every error is answered as ``{error, detail}`` JSON.
+    Raises ``ValueError`` when ``settings.host`` is not loopback and no API token exists.
     """
     app = Sanic(settings.name, dumps=dumps)
+    app.config.AUTO_EXTEND = False  # an installed sanic-ext must not add routes or CORS
+    app.ctx.metrics = Metrics()
+    setup_auth(app, settings, on_failure=app.ctx.metrics.count_auth_failure)
+    validation.install(app)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
-    for blueprint in BLUEPRINTS:
+    for blueprint in BLUEPRINTS + DASHBOARD:
         app.blueprint(blueprint)
+    app.static("/static", STATIC_DIR, name="dashboard_static")
+    app.static("/vendor/plotly.min.js", PLOTLY_JS, name="plotly_js")
 
     @app.before_server_start
     async def _open_store(app: Sanic, _loop=None) -> None:

@@ -56,7 +56,11 @@ def read_object(request: Request, required: bool = False) -> dict:
 
     Raises ``ApiError``: 400 ``bad_json`` for unparsable text (or an empty body when
     ``required``), 422 ``invalid`` for JSON that is not an object or is nested too deep.
+    A body the validation step parsed already (``request.ctx.json_body``) is reused.
     """
+    parsed = getattr(request.ctx, "json_body", None)
+    if parsed is not None:
+        return parsed
     raw = request.body
     if not raw or not raw.strip():
         if required:

@@ -13,7 +13,7 @@ from datacat.protocol import METRIC_TYPES, Kind, ProtocolError, check_tree
 from .errors import ApiError
 from .timefmt import parse_time
 
-__all__ = ["EXCEPTION_FIELDS", "open_part", "state_entry", "event_record", "metric_point",
+__all__ = ["EXCEPTION_FIELDS", "check_integers", "open_part", "state_entry", "event_record", "metric_point",
            "end_record", "crash_record", "normalize_tags"]
 
 #: The original's flat exception fields → keys of our event's ``exception`` map.
@@ -70,6 +70,30 @@ def _strings(body: dict, field: str) -> list | None:
     if value is not None and not all(isinstance(item, str) for item in value):
         raise _invalid(field, "must be an array of strings")
     return value
+
+
+#: Integers the store's encoding (msgpack) holds.
+_INT_RANGE = (-(2**63), 2**64 - 1)
+
+
+def check_integers(part: dict) -> None:
+    """422 naming the first integer anywhere in ``part`` outside the 64-bit range.
+
+    JSON integers are unbounded; the store's encoding is not, so such a value must be
+    refused here rather than fail the write. Named by its path in the stored record.
+    """
+    stack = [("", part)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            children = [(f"{path}.{key}" if path else str(key), value) for key, value in node.items()]
+        elif isinstance(node, (list, tuple)):
+            children = [(f"{path}[{i}]", value) for i, value in enumerate(node)]
+        else:
+            if isinstance(node, int) and not _INT_RANGE[0] <= node <= _INT_RANGE[1]:
+                raise _invalid(path.split(".", 1)[-1], "holds an integer outside the 64-bit range")
+            continue
+        stack.extend(reversed(children))  # depth first, in document order
 
 
 def normalize_tags(value, field: str = "tags") -> dict:

@@ -193,3 +193,18 @@ def test_up_restarts_a_worker_that_died(stack):
     sid = stack.run_app(APP).stdout.strip()
     wait_until(lambda: (s := _session(stack, sid)) and s["status"] == "ended",
                message="ingest to go on with the new worker")
+
+
+def test_rest_stats_show_every_part(stack):
+    stack.run_app(APP)
+
+    def stats():
+        body = stack.get("/api/v1/stats").json()
+        events = sum(w["counters"].get("events", 0) for w in body["workers"])
+        return body if events >= 1000 and body["daemons"] else None
+
+    body = wait_until(stats, message="the workers' counters through REST")
+    (daemon,) = body["daemons"]
+    assert daemon["stats"]["records_in"] >= 1000 and daemon["watching"] >= 0
+    assert body["broker"]["frontend_messages_in"] >= 1
+    assert body["workers"][0]["last_seen"].endswith("Z")

@@ -23,6 +23,7 @@ _OK = {"status": "ok"}
 
 async def _apply(request: Request, sid: str, part: dict) -> None:
     """Write one session part with the one write path, off the event loop."""
+    writes.check_integers(part)
     batch = {"sessions": {sid: part}}
     await asyncio.to_thread(apply, request.app.ctx.store, batch)
 

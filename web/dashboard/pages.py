@@ -1,0 +1,80 @@
+"""The dashboard's HTML pages: ``/``, ``/sessions``, ``/sessions/{id}``, ``/products/{name}``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import unquote
+
+from sanic.request import Request
+
+from .blueprint import dashboard_of, pages
+from .events import event_query
+from .filters import RANGES, SORTS, STATUS_CHOICES, parse_filter
+from .listing import list_sessions
+from .overview import overview
+from .product import product_page
+from .render import render
+from .session_page import session_page
+
+__all__ = ["REFRESH_DEFAULT"]
+
+#: Seconds between overview refreshes in the browser (``?refresh=`` may say 1 to 300).
+REFRESH_DEFAULT = 5.0
+
+
+def _refresh(request: Request) -> float:
+    try:
+        return min(300.0, max(1.0, float(request.args.get("refresh") or REFRESH_DEFAULT)))
+    except ValueError:
+        return REFRESH_DEFAULT
+
+
+def not_found(request: Request, what: str):
+    return render(request, "not_found.html", status=404, what=what)
+
+
+@pages.get("/")
+async def overview_page(request: Request):
+    """Totals, sessions over time, rates per version, recent crashes and hangs; live."""
+    dashboard = await dashboard_of(request)
+    return render(request, "overview.html", data=overview(dashboard.index, time.time()),
+                  refresh=_refresh(request))
+
+
+@pages.get("/sessions")
+async def sessions_page(request: Request):
+    """The filtered, sorted, cursor-paged sessions table and the cross-session metric chart."""
+    dashboard = await dashboard_of(request)
+    store, index, now = dashboard.store, dashboard.index, time.time()
+    flt = parse_filter(request.args)
+    expensive = dashboard.probes.tester(store, flt.state, flt.event)
+    listing = list_sessions(index, flt, now, expensive, dashboard.listing_cache)
+    rows = [index.note(record) if (record := store.get_session(s.id)) else s for s in listing.rows]
+    versions = sorted(v for p, v in index.rollup.versions if p == flt.product)
+    return render(request, "sessions.html", flt=flt, listing=listing, rows=rows, now=now,
+                  products=sorted({p for p, _ in index.rollup.versions}), versions=versions,
+                  ranges=list(RANGES), sorts=SORTS, statuses=STATUS_CHOICES)
+
+
+@pages.get("/sessions/<sid:str>")
+async def session_view(request: Request, sid: str):
+    """Header, timeline, state, metrics, crash report and events of one session."""
+    store, sid = request.app.ctx.store, unquote(sid)  # Sanic leaves path parameters quoted
+    session = store.get_session(sid)
+    if session is None:
+        return not_found(request, f"session {sid}")
+    context = await asyncio.to_thread(session_page, store, session, time.time(),
+                                      event_query(request.args))
+    return render(request, "session.html", **context)
+
+
+@pages.get("/products/<name:path>")
+async def product_view(request: Request, name: str):
+    """The versions of one product side by side."""
+    dashboard, name = await dashboard_of(request), unquote(name)
+    if not any(product == name for product, _ in dashboard.index.rollup.versions):
+        return not_found(request, f"product {name}")
+    context = product_page(dashboard.index, dashboard.store, name, time.time(),
+                           dashboard.signatures)
+    return render(request, "product.html", **context)

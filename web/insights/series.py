@@ -1,0 +1,109 @@
+"""Time series for Grafana (Infinity): sessions bucketed by start time, one row per step.
+
+Every series counts sessions by when they *started* (cohorts): a session that started at
+09:50 and crashed at 10:05 is in the 09:50 bucket. Rows are "wide": ``{"time", col: n}``
+with every column in every row, so a table or time-series panel reads them as they are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+
+from datacat.broker.store import STATUSES
+
+from ..timefmt import to_rfc3339
+
+__all__ = ["METRICS", "MAX_POINTS", "MAX_COLUMNS", "parse_step", "auto_step", "build_series"]
+
+#: Series ``GET /api/v1/series?metric=`` serves.
+METRICS = ("sessions", "crash_free_rate", "hang_free_rate", "hang_episodes", "crash_reasons")
+#: Most rows one answer holds (``(to - from) / step``).
+MAX_POINTS = 2000
+#: Most version or reason columns (the rest: versions left out, reasons as ``other``).
+MAX_COLUMNS = 20
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_NICE = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw]?)\Z")
+
+
+def parse_step(text: str) -> float:
+    """Seconds from ``"300"``, ``"30s"``, ``"5m"``, ``"1h"``, ``"1d"`` or ``"1w"``."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError("expected seconds or a duration like 30s, 5m, 1h, 1d")
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if not 1 <= seconds <= 366 * 86400:
+        raise ValueError("must be between 1 second and 366 days")
+    return seconds
+
+
+def auto_step(span: float) -> int:
+    """The smallest "nice" step giving at most 200 rows for ``span`` seconds (whole weeks
+    beyond 200 weeks)."""
+    week = _NICE[-1]
+    return next((step for step in _NICE if span / step <= 200), week * math.ceil(span / week / 200))
+
+
+def _label(summary, product: str | None) -> str:
+    return summary.version if product else f"{summary.product} {summary.version}"
+
+
+def _top(counter: Counter, n: int) -> list[str]:
+    return sorted(key for key, _ in counter.most_common(n))
+
+
+def build_series(metric: str, summaries, start: float, end: float, step: float,
+                 product: str | None = None) -> dict:
+    """``{"columns", "rows"}`` of ``metric`` over sessions started in ``start..end``.
+
+    ``summaries`` are already filtered (product, version, start time). Rates are 0..1
+    and ``null`` in a bucket where a version had no session.
+    """
+    first = math.floor(start / step) * step
+    count = max(1, math.ceil((end - first) / step))
+    cells: dict = defaultdict(Counter)  # bucket -> column -> n
+    totals: dict = defaultdict(Counter)  # bucket -> column -> sessions (for rates)
+    weight: Counter = Counter()  # column -> sessions (or crashes) over the whole range
+    for summary in summaries:
+        bucket = min(count - 1, int((summary.created - first) // step))
+        if metric == "sessions":
+            cells[bucket][summary.status] += 1
+            continue
+        if metric == "crash_reasons":
+            if summary.status == "crashed":
+                cells[bucket][summary.reason or "unknown"] += 1
+                weight[summary.reason or "unknown"] += 1
+            continue
+        column = _label(summary, product)
+        weight[column] += 1
+        totals[bucket][column] += 1
+        if metric == "hang_episodes":
+            cells[bucket][column] += summary.hangs
+        elif metric == "crash_free_rate":
+            cells[bucket][column] += summary.status == "crashed"
+        else:
+            cells[bucket][column] += summary.hangs > 0
+    if metric == "sessions":
+        columns = list(STATUSES)
+    elif metric == "crash_reasons":
+        columns = _top(weight, MAX_COLUMNS)
+        if len(weight) > MAX_COLUMNS:
+            for row in cells.values():
+                row["other"] = sum(n for reason, n in row.items() if reason not in columns)
+            columns.append("other")
+    else:
+        columns = _top(weight, MAX_COLUMNS)
+    rows = []
+    for bucket in range(count):
+        row = {"time": to_rfc3339(first + bucket * step)}
+        for column in columns:
+            n = cells[bucket][column]
+            if metric.endswith("_rate"):
+                seen = totals[bucket][column]
+                row[column] = 1.0 - n / seen if seen else None
+            else:
+                row[column] = n
+        rows.append(row)
+    return {"columns": ["time", *columns], "rows": rows}
