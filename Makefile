@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(CURDIR)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint venv clean system-deps
+.PHONY: run test bench lint venv clean screenshots system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP) system-deps
 
 system-deps:
 	sh scripts/system-deps.sh
+
+screenshots: $(STAMP) system-deps
+	DATACAT_SCREENSHOTS=1 $(PY) -m pytest tests/e2e
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,9 @@ from . import apps
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: Screenshots for the README and docs, written by this test run.
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
+#: ``make screenshots`` (DATACAT_SCREENSHOTS=1) refreshes docs/img; other runs keep the tree clean.
+SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "img" if os.environ.get("DATACAT_SCREENSHOTS")
+         else Path(tempfile.gettempdir()) / "datacat-screenshots")
 
 
 def chromium() -> str | None:
