@@ -9,11 +9,10 @@ where it came from. ``docs/configuration.md`` documents the same table.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 __all__ = ["Key", "SCHEMA", "ConfigError", "config_path", "load_file", "resolve", "effective"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["to_rfc3339", "parse_time"]
 
@@ -15,7 +15,7 @@ def to_rfc3339(ts: float | None) -> str | None:
     if ts is None:
         return None
     try:
-        moment = datetime.fromtimestamp(ts, timezone.utc)
+        moment = datetime.fromtimestamp(ts, UTC)
     except (OverflowError, OSError, ValueError, TypeError):
         return None  # a corrupt client clock must not break a whole response
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -37,7 +37,7 @@ def parse_time(value: object) -> float:
         except ValueError:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             seconds = moment.timestamp()
     else:
         raise ValueError("expected an RFC 3339 string or epoch seconds")

@@ -65,5 +65,5 @@ class Dashboard:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, 30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("dashboard refresh did not finish before shutdown")

@@ -7,7 +7,7 @@ they are; colours of text and grid come from the page theme in the browser.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["plain", "short", "utc", "figure", "empty", "STATUS_COLORS", "LEVEL_COLORS", "STATUS_ORDER",
            "LEVEL_ORDER", "PALETTE"]
@@ -38,7 +38,7 @@ def utc(ts: float | None) -> str | None:
     if ts is None:
         return None
     try:
-        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     except (OverflowError, OSError, ValueError, TypeError):
         return None
 

@@ -77,7 +77,7 @@ async def index_of(app: Sanic, wait: float = INDEX_WAIT):
         return None
     try:
         await asyncio.wait_for(dashboard.ready.wait(), wait)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None
     return dashboard.index
 
