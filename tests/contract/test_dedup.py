@@ -1,0 +1,49 @@
+"""Store contract: dedup."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from datacat.broker.apply import apply
+from datacat.broker.errors import DuplicateBatch
+
+from .support import ALL, T0, opened, snapshot
+
+
+def test_same_batch_twice_is_a_duplicate_and_changes_nothing(store, feed):
+    part = {"open": opened(), "state": [[T0, {"a": 1}]], "events": [{"ts": T0, "name": "e"}]}
+    feed.send({"s": part}, seq=5)
+    before = snapshot(store, "s")
+    with pytest.raises(DuplicateBatch):
+        feed.send({"s": copy.deepcopy(part)}, seq=5)
+    with pytest.raises(DuplicateBatch):  # an older seq: applied before, or superseded
+        feed.send({"s": {"events": [{"ts": T0, "name": "late"}]}, "t": {"open": opened()}},
+                  seq=4)
+    assert snapshot(store, "s", "t") == {**before, "sessions": {**before["sessions"],
+                                                               "t": (None, {}, [], [], [])}}
+    feed.send({"s": {"events": [{"ts": T0, "name": "next"}]}}, seq=6)
+    assert [e["name"] for e in store.read("events", "s", 0, ALL)] == ["e", "next"]
+
+
+def test_another_daemons_same_seq_applies(store, feed):
+    feed.send({"s": {"open": opened(), "events": [{"ts": T0, "name": "one"}]}}, seq=1)
+    feed.send({"s": {"events": [{"ts": T0, "name": "two"}]}}, seq=1, daemon_id="daemon-2")
+    assert [e["name"] for e in store.read("events", "s", 0, ALL)] == ["one", "two"]
+    with pytest.raises(DuplicateBatch):
+        feed.send({"s": {"events": [{"ts": T0, "name": "three"}]}}, seq=1, daemon_id="daemon-2")
+
+
+def test_seq_may_skip_ahead(store, feed):
+    feed.send({"s": {"open": opened()}}, seq=1)
+    feed.send({"s": {"beat": T0}}, seq=1000)
+    with pytest.raises(DuplicateBatch):
+        feed.send({"s": {"beat": T0}}, seq=999)
+
+
+def test_batch_without_daemon_id_is_not_deduplicated(store):
+    batch = {"sessions": {"s": {"open": opened(), "events": [{"ts": T0, "name": "e"}]}}}
+    apply(store, copy.deepcopy(batch), now=T0)
+    apply(store, copy.deepcopy(batch), now=T0 + 1)  # REST writes carry no (daemon_id, seq)
+    assert store.get_session("s")["event_count"] == 2
