@@ -1,0 +1,92 @@
+"""Wire protocol: fuzzing: whatever arrives, the decoders raise ProtocolError or nothing."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from datacat.protocol import (
+    PROTOCOL_VERSION,
+    Kind,
+    Limits,
+    ProtocolError,
+    decode_ack,
+    decode_batch,
+    decode_frame,
+    encode_ack,
+    encode_batch,
+)
+
+from .support import FULL_RECORDS, SMALL, _batch, _frame, _raw_frame
+
+FUZZ = settings(max_examples=300, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow])
+_DECODERS = [decode_frame, decode_batch, decode_ack]
+_LIMITS = st.sampled_from([Limits(), SMALL, Limits(max_depth=1, max_keys=1, max_string=1)])
+
+
+def _decode_all(data: bytes, limits: Limits) -> None:
+    for decode in _DECODERS:
+        try:
+            decode(data) if decode is decode_ack else decode(data, limits)
+        except ProtocolError:
+            pass
+
+
+@FUZZ
+@given(data=st.binary(max_size=512), limits=_LIMITS)
+def test_random_bytes_raise_only_protocol_error(data, limits):
+    _decode_all(data, limits)
+
+
+_VALID = [_frame([FULL_RECORDS[kind]]) for kind in Kind] + [
+    _frame([FULL_RECORDS[kind] for kind in Kind]), encode_batch(_batch()), encode_ack(3, "ok")]
+
+
+@st.composite
+def _mutated(draw) -> bytes:
+    data = bytearray(draw(st.sampled_from(_VALID)))
+    for _ in range(draw(st.integers(1, 4))):
+        where = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["flip", "set", "insert", "delete", "cut", "repeat"]))
+        if action == "flip" and where < len(data):
+            data[where] ^= 1 << draw(st.integers(0, 7))
+        elif action == "set" and where < len(data):
+            data[where] = draw(st.integers(0, 255))
+        elif action == "insert":
+            data[where:where] = draw(st.binary(min_size=1, max_size=8))
+        elif action == "delete":
+            del data[where:where + draw(st.integers(1, 8))]
+        elif action == "cut":
+            del data[where:]
+        elif action == "repeat":
+            data[where:where] = data[where:where + draw(st.integers(1, 16))]
+    return bytes(data)
+
+
+@FUZZ
+@given(data=_mutated(), limits=_LIMITS)
+def test_mutated_valid_payloads_raise_only_protocol_error(data, limits):
+    _decode_all(data, limits)
+
+
+_SCALARS = (st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats()
+            | st.text(max_size=10) | st.binary(max_size=10))
+_TREES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=5)
+    | st.dictionaries(st.text(max_size=5) | st.integers(-2**63, 2**63 - 1) | st.binary(max_size=3), inner,
+                      max_size=5),
+    max_leaves=30)
+_KINDS = st.integers(-1, len(Kind) + 1) | _SCALARS
+
+
+@FUZZ
+@given(kind=_KINDS, sid=_SCALARS, ts=_SCALARS, fields=st.lists(_TREES, max_size=12),
+       version=st.sampled_from([PROTOCOL_VERSION, 0, True, None]), limits=_LIMITS)
+def test_structured_garbage_raises_only_protocol_error(kind, sid, ts, fields, version, limits):
+    frame = _raw_frame(version, "c", 1, 0, [[kind, sid, ts, *fields]])
+    batch = encode_batch(_batch(v=version, sessions={"s": {"state": [[ts, fields]]},
+                                                     "t": {"events": fields}}))
+    _decode_all(frame, limits)
+    _decode_all(batch, limits)
