@@ -1,55 +1,81 @@
-"""``datacat demo``: a few simulated apps using the real SDK, for trying the dashboard."""
+"""``datacat demo``: simulated apps using the real SDK, for trying the dashboard.
+
+Each app is its own process, so its end is real: most end cleanly, one dies of an unhandled
+exception, one vanishes (``os._exit``), one hangs for a while and recovers.
+"""
 
 from __future__ import annotations
 
+import os
 import random
-import threading
+import subprocess
+import sys
 import time
 
 from .api import create_session
 
-__all__ = ["run_demo"]
+__all__ = ["run_demo", "SCENARIOS"]
 
 PRODUCTS = [("SpaceMiner", "2.0.0"), ("SpaceMiner", "2.1.0"), ("QA-Rig", "1.3.0")]
 SCENES = ["forest", "caves", "city", "orbit"]
+SCENARIOS = ("normal", "crash", "normal", "hang", "normal", "vanish")
+HANG_TIMEOUT = 3.0
 
 
-def _play(product: str, version: str, seconds: float, rng: random.Random) -> None:
-    with create_session(product, version, tags={"env": "demo"}) as session:
-        deadline = time.monotonic() + seconds
-        level, hp = 1, 100
-        while time.monotonic() < deadline:
-            scene = rng.choice(SCENES)
-            hp = max(0, min(100, hp + rng.randint(-15, 10)))
-            session.update_state({"level": level, "scene": scene, "player": {"hp": hp}})
-            session.log_gauge("fps", rng.gauss(58, 4), unit="fps", tags={"scene": scene})
-            session.log_histogram("frame_ms", rng.expovariate(1 / 16.0), unit="ms")
-            session.log_counter("enemies_killed", rng.randint(0, 3))
-            session.heartbeat()
-            if hp == 0:
-                session.log_event("player_died", {"level": level, "scene": scene}, level="warning")
-                hp = 100
-            if rng.random() < 0.1:
-                level += 1
-                with session.timer("load_level"):
-                    time.sleep(rng.uniform(0.01, 0.05))  # the simulated app's own work
-                session.log_event("level_up", {"level": level})
-            if rng.random() < 0.02:
-                try:
-                    raise ValueError(f"texture missing in {scene}")
-                except ValueError:
-                    session.log_exception()
-            time.sleep(0.2)  # the simulated app's frame pacing
+def _frame(session, rng: random.Random, state: dict) -> None:
+    """One simulated frame: state, metrics, a heartbeat, sometimes an event."""
+    scene = rng.choice(SCENES)
+    state["hp"] = max(0, min(100, state["hp"] + rng.randint(-15, 10)))
+    session.update_state({"level": state["level"], "scene": scene, "player": {"hp": state["hp"]}})
+    session.log_gauge("fps", rng.gauss(58, 4), unit="fps", tags={"scene": scene})
+    session.log_histogram("frame_ms", rng.expovariate(1 / 16.0), unit="ms")
+    session.log_counter("enemies_killed", rng.randint(0, 3))
+    session.heartbeat()
+    if state["hp"] == 0:
+        session.log_event("player_died", {"level": state["level"], "scene": scene}, level="warning")
+        state["hp"] = 100
+    if rng.random() < 0.1:
+        state["level"] += 1
+        with session.timer("load_level"):
+            time.sleep(rng.uniform(0.01, 0.05))  # the simulated app's own work
+        session.log_event("level_up", {"level": state["level"]})
+
+
+def play(scenario: str, product: str, version: str, seconds: float, seed: int) -> None:
+    """One simulated app run; how it ends depends on ``scenario``."""
+    rng = random.Random(seed)
+    session = create_session(product, version, hang_timeout=HANG_TIMEOUT, tags={"env": "demo"},
+                             watchdog=True)
+    state = {"level": 1, "hp": 100}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        _frame(session, rng, state)
+        time.sleep(0.2)  # the simulated app's frame pacing
+        if scenario == "hang" and time.monotonic() > deadline - seconds / 2:
+            scenario = "normal"
+            time.sleep(HANG_TIMEOUT * 2)  # stuck in a long frame: hung, then recovered
+    if scenario == "crash":
+        raise RuntimeError(f"texture missing for level {state['level']}")
+    if scenario == "vanish":
+        session.flush()
+        os._exit(3)
+    session.end()
 
 
 def run_demo(sessions: int = 6, seconds: float = 20.0, seed: int | None = None) -> None:
-    """Run ``sessions`` simulated apps concurrently for about ``seconds`` each, then end them."""
+    """Run ``sessions`` simulated apps as child processes for about ``seconds`` each."""
     rng = random.Random(seed)
-    threads = [threading.Thread(target=_play, args=(*PRODUCTS[i % len(PRODUCTS)],
-                                                     seconds * rng.uniform(0.5, 1.0),
-                                                     random.Random(rng.random())))
-               for i in range(sessions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    children = []
+    for i in range(sessions):
+        product, version = PRODUCTS[i % len(PRODUCTS)]
+        args = [SCENARIOS[i % len(SCENARIOS)], product, version,
+                str(seconds * rng.uniform(0.5, 1.0)), str(rng.randrange(2**31))]
+        children.append(subprocess.Popen([sys.executable, "-m", "datacat.demo", *args],
+                                         stderr=subprocess.DEVNULL))
+    for child in children:
+        child.wait()
+
+
+if __name__ == "__main__":
+    name, product, version, seconds, seed = sys.argv[1:6]
+    play(name, product, version, float(seconds), int(seed))

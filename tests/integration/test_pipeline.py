@@ -208,3 +208,21 @@ def test_rest_stats_show_every_part(stack):
     assert daemon["stats"]["records_in"] >= 1000 and daemon["watching"] >= 0
     assert body["broker"]["frontend_messages_in"] >= 1
     assert body["workers"][0]["last_seen"].endswith("Z")
+
+
+def test_demo_feeds_every_kind_of_ending(stack):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "datacat.cli", "demo", "--sessions", "6",
+                    "--seconds", "4"], env=stack.env, check=True, timeout=120)
+
+    def endings():
+        items = stack.get("/api/v1/sessions", limit=50).json()["items"]
+        done = [s for s in items if s["status"] in ("ended", "crashed")]
+        return items if len(done) == 6 else None
+
+    items = wait_until(endings, 30, message="six demo sessions to finish")
+    reasons = sorted(s["reason"] for s in items)
+    assert reasons.count("unhandled_exception") == 1 and reasons.count("process_vanished") == 1
+    assert sum(1 for s in items if s["hangs"]) >= 1
