@@ -15,6 +15,8 @@ __all__ = ["Intake"]
 
 log = logging.getLogger("datacat.daemon")
 
+MAX_CLIENTS = 10_000  # app processes remembered for flush handshakes
+
 
 @dataclass
 class Intake:
@@ -27,8 +29,8 @@ class Intake:
     records_in: int = 0
     bytes_in: int = 0
     rejected: Counter = field(default_factory=Counter)
-    client_dropped: dict = field(default_factory=dict)  # client id -> records it could not keep
-    seen: dict = field(default_factory=dict)  # client id -> last frame seq accepted
+    client_dropped: int = 0  # records the SDKs could not keep, all clients together
+    seen: dict = field(default_factory=dict)  # client id -> (last frame seq, its drop count)
 
     def take(self, data: bytes, now: float, replayed: bool = False) -> int:
         """Accept one frame (``replayed``: read back from the journal); returns its records."""
@@ -43,9 +45,7 @@ class Intake:
             return 0
         if not replayed:
             self.delivery.record(data, now)
-            self.seen[frame.client_id] = max(frame.seq, self.seen.get(frame.client_id, 0))
-        if frame.dropped:
-            self.client_dropped[frame.client_id] = frame.dropped
+            self._note_client(frame.client_id, frame.seq, frame.dropped)
         add, note = self.windows.add, self.watcher.on_record
         for record in frame.records:
             add(record)
@@ -54,7 +54,19 @@ class Intake:
         self.records_in += len(frame.records)
         return len(frame.records)
 
+    def _note_client(self, client_id: str, seq: int, dropped: int) -> None:
+        """Remember the newest ``MAX_CLIENTS`` clients; fold their drop counts into one total."""
+        last_seq, last_dropped = self.seen.pop(client_id, (0, 0))
+        self.seen[client_id] = (max(seq, last_seq), dropped)  # most recent last
+        self.client_dropped += max(0, dropped - last_dropped)
+        if len(self.seen) > MAX_CLIENTS:
+            del self.seen[next(iter(self.seen))]
+
+    def last_seq(self, client_id: str) -> int:
+        """The newest frame seq accepted from ``client_id`` (0 if none)."""
+        return self.seen.get(client_id, (0, 0))[0]
+
     def stats(self) -> dict:
         return {"frames_in": self.frames_in, "records_in": self.records_in,
                 "bytes_in": self.bytes_in, "frames_rejected": dict(self.rejected),
-                "client_dropped": sum(self.client_dropped.values())}
+                "client_dropped": self.client_dropped}

@@ -197,7 +197,7 @@ class Daemon:
             # frames queued before the question count, and "seen" means on disk
             self._receive_frames(None)
             self.delivery.commit()
-            return {"seq": self.intake.seen.get(request.get("client"), 0)}
+            return {"seq": self.intake.last_seq(request.get("client"))}
         if request.get("op") == "stats":
             return self.stats()
         return {"error": f"unknown op {request.get('op')!r}"}

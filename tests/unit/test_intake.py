@@ -1,0 +1,37 @@
+"""The daemon's intake: frames in, rejects counted, clients remembered within a bound."""
+
+from __future__ import annotations
+
+from datacat.daemon import intake as intake_module
+from datacat.daemon.delivery import Delivery, SpoolSettings
+from datacat.daemon.intake import Intake
+from datacat.daemon.watch import Watcher
+from datacat.daemon.window import Windows
+from datacat.protocol import Kind, encode_frame
+
+EVENT = [Kind.EVENT, "s-1", 1.0, "e", "info", None, [], None, None, None]
+
+
+def make(tmp_path) -> Intake:
+    return Intake(Windows(), Watcher(), Delivery(SpoolSettings(tmp_path, sync=False)))
+
+
+def test_frames_are_journaled_folded_and_bad_ones_counted(tmp_path):
+    intake = make(tmp_path)
+    assert intake.take(encode_frame("c", 1, 0, [EVENT, EVENT]), now=0.0) == 2
+    assert intake.take(b"\xc1garbage", now=0.0) == 0
+    assert intake.stats() == {"frames_in": 2, "records_in": 2, "bytes_in": intake.bytes_in,
+                              "frames_rejected": {"malformed": 1}, "client_dropped": 0}
+    assert intake.delivery.journal.pending == 1
+    assert len(intake.windows.sessions["s-1"].events) == 2
+
+
+def test_client_drop_counts_add_up_and_old_clients_are_forgotten(tmp_path, monkeypatch):
+    monkeypatch.setattr(intake_module, "MAX_CLIENTS", 2)
+    intake = make(tmp_path)
+    intake.take(encode_frame("a", 1, 5, [EVENT]), now=0.0)
+    intake.take(encode_frame("a", 2, 7, [EVENT]), now=0.0)  # cumulative: 2 more
+    intake.take(encode_frame("b", 1, 1, [EVENT]), now=0.0)
+    intake.take(encode_frame("c", 1, 0, [EVENT]), now=0.0)
+    assert intake.client_dropped == 8
+    assert intake.last_seq("a") == 0 and intake.last_seq("b") == 1 and intake.last_seq("c") == 1
