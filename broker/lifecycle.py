@@ -6,6 +6,8 @@ from datacat.protocol import Kind
 
 __all__ = ["new_session", "note_open", "apply_lifecycle", "TERMINAL"]
 
+#: Hang and suspend episodes kept in a session record (older ones are only counted).
+MAX_EPISODES = 100
 #: Statuses a session does not leave by itself.
 TERMINAL = frozenset({"ended", "crashed"})
 _OPEN_FIELDS = ("product", "version", "pid", "start_time", "hostname", "machine_id", "tags",
@@ -18,8 +20,8 @@ def new_session(sid: str, opened: dict | None, now: float, daemon_id: str | None
     session.update(
         id=sid, product="unknown", version="unknown", status="active", reason=None,
         created_at=now, received_at=now, updated_at=now, ended_at=None, last_heartbeat=None,
-        daemon_id=daemon_id, event_count=0, metric_count=0, history_count=0, hangs=[],
-        suspends=[],
+        daemon_id=daemon_id, event_count=0, metric_count=0, history_count=0,
+        hangs=[], hang_count=0, suspends=[], suspend_count=0,
     )
     if opened:
         note_open(session, opened)
@@ -63,7 +65,7 @@ def _hang(session, status, ts, detail):
     if status == "hung":
         return None
     session["status"] = "hung"
-    session["hangs"] = session.get("hangs", []) + [{"start": ts, "end": None}]
+    _episode(session, "hangs", {"start": ts, "end": None})
     return {"ts": ts, "name": "application_appears_hung", "level": "error", "category": "hang",
             "message": f"no heartbeat for {detail.get('since_last_beat', 0):.1f} s",
             "data": detail}
@@ -82,8 +84,7 @@ def _recover(session, status, ts, detail):
 
 def _suspend(session, status, ts, detail):
     session["status"] = "suspended"
-    session["suspends"] = session.get("suspends", []) + [
-        {"start": ts, "end": None, "cause": detail.get("cause")}]
+    _episode(session, "suspends", {"start": ts, "end": None, "cause": detail.get("cause")})
     return None
 
 
@@ -104,6 +105,13 @@ def _lost(session, status, ts, detail):
     session.update(status="lost", reason=detail.get("reason") or "daemon_silent")
     return {"ts": ts, "name": "session_lost", "level": "error", "category": "lifecycle",
             "message": "the daemon watching this session went silent", "data": detail}
+
+
+def _episode(session: dict, name: str, episode: dict) -> None:
+    """Start an episode; the record keeps the last ``MAX_EPISODES`` and counts them all."""
+    session[name] = (session.get(name) or [])[-(MAX_EPISODES - 1):] + [episode]
+    count = name.rstrip("s") + "_count"
+    session[count] = session.get(count, len(session[name]) - 1) + 1
 
 
 def _open_hang(session: dict) -> bool:

@@ -9,7 +9,8 @@ __all__ = ["session_out", "event_out", "compat_event_out", "metric_out", "histor
 
 _TIMES = ("created_at", "updated_at", "ended_at", "last_heartbeat", "received_at")
 _PLAIN = ("id", "product", "version", "status", "reason", "machine_id", "hostname", "pid",
-          "parent_session_id", "hang_timeout", "event_count", "metric_count", "history_count")
+          "parent_session_id", "hang_timeout", "event_count", "metric_count", "history_count",
+          "hang_count", "suspend_count")
 
 
 def session_out(session: dict) -> dict:

@@ -93,3 +93,17 @@ def test_lifecycle_details(store, feed):
 def test_end_sets_ended_at(store, feed):
     feed.send({"s": {"open": opened(), "lifecycle": [END]}})
     assert store.get_session("s")["ended_at"] == T0 + 10
+
+
+def test_episodes_are_capped_but_counted(store, feed):
+    from datacat.broker.lifecycle import MAX_EPISODES
+
+    feed.send({"s": {"open": opened()}})
+    for i in range(MAX_EPISODES + 20):
+        feed.send({"s": {"lifecycle": [life(Kind.HANG, T0 + 2 * i), life(Kind.RECOVER, T0 + 2 * i + 1),
+                                       life(Kind.SUSPEND, T0 + 2 * i + 1), life(Kind.WAKE, T0 + 2 * i + 1)]}})
+    session = store.get_session("s")
+    assert len(session["hangs"]) == MAX_EPISODES and session["hang_count"] == MAX_EPISODES + 20
+    assert session["hangs"][-1] == {"start": T0 + 2 * (MAX_EPISODES + 19),
+                                    "end": T0 + 2 * (MAX_EPISODES + 19) + 1}
+    assert len(session["suspends"]) == MAX_EPISODES and session["suspend_count"] == MAX_EPISODES + 20

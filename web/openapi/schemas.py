@@ -47,6 +47,7 @@ _SESSION = _object({
     "status": {"type": "string", "enum": list(STATUSES)}, "reason": _STR,
     "machine_id": _STR, "hostname": _STR, "pid": _INT, "parent_session_id": _STR,
     "hang_timeout": _NUM, "event_count": _INT, "metric_count": _INT, "history_count": _INT,
+    "hang_count": _INT, "suspend_count": _INT,
     **{name: _TIME for name in ("created_at", "updated_at", "ended_at", "last_heartbeat",
                                 "received_at")},
     **{flag: {"type": "boolean"} for flag in ("active", "suspended", "crashed", "hung",
