@@ -7,7 +7,7 @@
 
 from .api import SDK_VERSION, create_session, get_session, init, shutdown
 from .logging_handler import LoggingHandler
-from .session import Session, Timer
+from .session import NULL_TIMER, Session, Timer
 
 __version__ = SDK_VERSION
 __all__ = ["create_session", "init", "get_session", "shutdown", "Session", "Timer", "LoggingHandler",
@@ -15,12 +15,13 @@ __all__ = ["create_session", "init", "get_session", "shutdown", "Session", "Time
            "log_exception", "heartbeat", "timer", "flush", "end"]
 
 
-def _default_call(name: str):
+def _default_call(name: str, before_init=None):
+    """``Session.<name>`` on the default session; before ``init`` it answers ``before_init``."""
     def call(*args, **kwargs):
         session = get_session()
         if session is not None:
             return getattr(session, name)(*args, **kwargs)
-        return None
+        return before_init
 
     call.__name__ = name
     call.__doc__ = f"``Session.{name}`` on the default session made by ``init`` (no-op before)."
@@ -35,6 +36,6 @@ log_counter = _default_call("log_counter")
 log_histogram = _default_call("log_histogram")
 log_exception = _default_call("log_exception")
 heartbeat = _default_call("heartbeat")
-timer = _default_call("timer")
-flush = _default_call("flush")
-end = _default_call("end")
+timer = _default_call("timer", NULL_TIMER)  # still a context manager and decorator
+flush = _default_call("flush", False)
+end = _default_call("end", False)

@@ -130,3 +130,23 @@ def test_uuid7_ids_sort_by_creation_time():
     assert first < second and uuid7_time(first) == 1000.0
     assert abs(uuid7_time(uuid7()) - time.time()) < 5
     assert uuid7()[14] == "7"
+
+
+def test_module_helpers_before_init_do_nothing_and_break_nothing():
+    import subprocess
+    import sys
+
+    code = """
+import datacat
+with datacat.timer("t"):
+    pass
+@datacat.timer("f")
+def f():
+    return 1
+assert f() == 1
+assert datacat.flush() is False and datacat.end() is False
+datacat.log_event("e"); datacat.update_state({"a": 1}); datacat.heartbeat()
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == "ok", out.stderr
