@@ -85,7 +85,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     values = resolve("ingest", _flags(args, "backend", "store", "daemon_timeout"))
     if not values["store"]:
         raise ConfigError("ingest.store is required (--store, $DATACAT_STORE or datacat.toml)")
+    from .process import collect_rarely
+
     worker = IngestWorker(open_store(values["store"]), values["backend"], values["daemon_timeout"])
+    collect_rarely()
     worker.install_signal_handlers()
     worker.run()
     return 0

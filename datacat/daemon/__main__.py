@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from ..config import ConfigError, resolve
 from ..curve import CurveError, load_keys, load_public_key
+from ..process import collect_rarely
 from ..runtime import runtime_paths, spool_directory
 from .delivery import SpoolSettings
 from .server import AlreadyRunning, Daemon, DaemonSettings
@@ -69,9 +69,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         return 2
     if args.detach:
         _detach()
-    # The daemon makes millions of short-lived, acyclic lists and maps: collect them rarely.
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    collect_rarely()
     try:
         daemon = Daemon(settings)
     except AlreadyRunning as exc:
