@@ -125,9 +125,11 @@ class Store(abc.ABC):
     def list_sessions(self, query: SessionQuery) -> Page:
         """Sessions matching ``query``, newest first, ``query.limit`` per page.
 
-        Newest means most recently first stored. Following ``cursor`` from page to page
-        visits every matching session once. ``ValueError`` if ``query.limit < 1`` or the
-        cursor is malformed.
+        Newest means most recently first stored; with a status filter, most recently
+        entered that status (a session that left and re-entered it is listed once, at its
+        latest entry). A status listing costs the sessions in that status, not the store.
+        Following ``cursor`` from page to page visits every matching session once.
+        ``ValueError`` if ``query.limit < 1`` or the cursor is malformed or another query's.
         """
 
     @abc.abstractmethod

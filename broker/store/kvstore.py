@@ -7,7 +7,9 @@ Keys (``\\x1f`` separates user-supplied parts):
   state patches, each block a concatenation of msgpack items (appending never decodes)
 - ``hs/<sid>/<n>``: state snapshot before history block ``n`` (cheap ``state_at``)
 - ``ix/<index>/<n>`` blocks of session ids in arrival order, ``ixc/<index>`` their count,
-  for the indexes ``all``, ``p<product>``, ``v<product>\\x1f<version>``; ``sx/<sid>`` the
+  for the indexes ``all``, ``p<product>``, ``v<product>\\x1f<version>`` and ``s<status>`` (a
+  session is appended each time it enters the status; its record's ``status_ix`` names its
+  latest entry, so older ones are skipped); ``sx/<sid>`` the
   indexes a session was added to, written only once its product or version changed (the
   entries it left behind stay and are filtered out at query time)
 - ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version)
@@ -114,19 +116,9 @@ class KVStore(Store):
         return ids[start - first:end - first][::-1]
 
     def list_sessions(self, query: SessionQuery) -> Page:
-        if query.product is not None and query.version is not None:
-            name = "v" + query.product + SEP + query.version
-        elif query.product is not None:
-            name = "p" + query.product
-        else:
-            name = "all"
         if query.limit < 1:
             raise ValueError(f"list_sessions needs a limit of at least 1, not {query.limit}")
-        count = self._get("ixc/" + name, 0)
-        try:  # a cursor is a position in the index; never past its end (no repeats)
-            position = min(int(query.cursor), count) if query.cursor else count
-        except ValueError:
-            raise ValueError(f"not a session cursor: {query.cursor!r}") from None
+        name, by_status, position = self._walk_start(query)
         items: list[dict] = []
         while position > 0 and len(items) < query.limit:
             ids = self._index_ids(name, position)
@@ -134,11 +126,41 @@ class KVStore(Store):
             for raw in sessions:
                 position -= 1
                 session = unpack(raw)
-                if session is not None and _matches(session, query):
-                    items.append(session)
-                    if len(items) == query.limit:
-                        break
-        return Page(items, str(position) if position > 0 else None)
+                if session is None or not _matches(session, query):
+                    continue
+                if by_status and session.get("status_ix") != position:
+                    continue  # an earlier stay in this status; its latest entry is listed
+                items.append(session)
+                if len(items) == query.limit:
+                    break
+        if position <= 0:
+            return Page(items, None)
+        return Page(items, ("s" if by_status else "") + str(position))
+
+    def _walk_start(self, query: SessionQuery) -> tuple[str, bool, int]:
+        """Which index to walk (``name``, is it a status index) and from where.
+
+        A status filter walks that status's index (newest entry first); otherwise the
+        product, product+version or ``all`` index. Status cursors carry an ``s`` prefix.
+        """
+        by_status = query.status is not None
+        if by_status:
+            name = "s" + query.status
+        elif query.product is not None and query.version is not None:
+            name = "v" + query.product + SEP + query.version
+        elif query.product is not None:
+            name = "p" + query.product
+        else:
+            name = "all"
+        cursor = query.cursor or ""
+        if cursor and cursor.startswith("s") != by_status:
+            raise ValueError(f"not a session cursor for this query: {cursor!r}")
+        count = self._get("ixc/" + name, 0)
+        try:  # a cursor is a position in the index; never past its end (no repeats)
+            position = min(int(cursor[by_status:]), count) if cursor else count
+        except ValueError:
+            raise ValueError(f"not a session cursor: {query.cursor!r}") from None
+        return name, by_status, position
 
     def products(self):
         pairs = self._get("r/", [])

@@ -68,6 +68,8 @@ class KVTxn(StoreTxn):
             self._bump_rollup(after[1:], None, after[0])
         elif before[0] != after[0]:
             self._bump_rollup(after[1:], before[0], after[0])
+        if before is None or before[0] != after[0]:  # entered a status: index it there
+            session["status_ix"] = self._index_one("s" + after[0], sid)
         was_lost, is_lost = before is not None and before[0] == "lost", after[0] == "lost"
         if was_lost != is_lost:
             self._track_lost(sid, is_lost)
@@ -106,8 +108,13 @@ class KVTxn(StoreTxn):
 
     def _index(self, sid: str, names) -> None:
         for name in names:
-            count = unpack(self._get_raw("ixc/" + name), 0)
-            self._set_raw("ixc/" + name, pack(self._append_raw("ix/" + name, count, [sid])))
+            self._index_one(name, sid)
+
+    def _index_one(self, name: str, sid: str) -> int:
+        """Append ``sid`` to index ``name``; returns its position there."""
+        count = unpack(self._get_raw("ixc/" + name), 0)
+        self._set_raw("ixc/" + name, pack(self._append_raw("ix/" + name, count, [sid])))
+        return count
 
     def _bump_rollup(self, pair: tuple, old: str | None, new: str | None) -> None:
         """Move one session of ``pair`` from status ``old`` to ``new`` (``None``: in or out)."""

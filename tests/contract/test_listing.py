@@ -113,3 +113,28 @@ def test_a_cursor_past_the_end_repeats_nothing(many):
     bogus = str(int(cursor) * 10)  # forged, far past the end of the index
     ids = [s["id"] for s in many.iter_sessions(SessionQuery(limit=50, cursor=bogus))]
     assert len(ids) == len(set(ids)) == 700
+
+
+def test_a_status_listing_walks_its_own_index_and_lists_each_session_once(store, feed):
+    from datacat.protocol import Kind
+
+    from .support import life
+
+    feed.send({sid: {"open": opened(ts=T0 + n)} for n, sid in enumerate("abcdef")})
+    feed.send({"b": {"lifecycle": [life(Kind.HANG, T0 + 10)]}})
+    feed.send({"e": {"lifecycle": [life(Kind.HANG, T0 + 11)]}})
+    feed.send({"b": {"lifecycle": [life(Kind.RECOVER, T0 + 12)]}})
+    feed.send({"b": {"lifecycle": [life(Kind.HANG, T0 + 13)]}})
+    pages, cursor = [], None
+    while True:
+        page = store.list_sessions(SessionQuery(status="hung", limit=1, cursor=cursor))
+        pages.append([s["id"] for s in page.items])
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+    assert [sid for page in pages for sid in page] == ["b", "e"]  # by entry into "hung", once
+    assert cursor is None or cursor.startswith("s")
+    status_cursor = store.list_sessions(SessionQuery(status="hung", limit=1)).cursor
+    assert status_cursor.startswith("s")
+    with pytest.raises(ValueError):
+        store.list_sessions(SessionQuery(cursor=status_cursor))  # a status cursor needs that filter
