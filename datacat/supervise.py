@@ -21,7 +21,6 @@ class Child:
     argv: list[str]
     restart: bool = True
     process: subprocess.Popen | None = None
-    restarts: int = 0
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.argv)
@@ -67,7 +66,6 @@ class Supervisor:
                 if not child.alive() and child.restart:
                     code = child.process.returncode if child.process else None
                     print(f"datacat up: {child.name} exited ({code}); restarting", file=sys.stderr)
-                    child.restarts += 1
                     child.start()
         self.stop()
 
