@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import struct
 import threading
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils.monitor import recv_monitor_message
 
 from datacat.curve import is_loopback, load_keys
+from datacat.process import on_stop_signals
 
 __all__ = ["Broker", "BrokerSettings"]
 
@@ -98,8 +98,7 @@ class Broker:
 
     def serve_forever(self) -> None:
         """Block until SIGTERM/SIGINT (handlers only set a flag), then close."""
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self._stop.set())
+        on_stop_signals(self._stop.set)
         self.start()
         poller = zmq.Poller()
         for sock in (self._stats, self._monitor):

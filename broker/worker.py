@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import time
@@ -13,6 +12,7 @@ from collections import Counter
 import zmq
 
 from datacat.ids import uuid7
+from datacat.process import on_stop_signals
 from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
 
 from .apply import apply, retire_daemon
@@ -44,8 +44,7 @@ class IngestWorker:
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self.stop())
+        on_stop_signals(self.stop)
 
     def run(self) -> None:
         sweep_every = max(0.2, min(5.0, self.daemon_timeout / 4))

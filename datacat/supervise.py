@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass
+
+from .process import on_stop_signals
 
 __all__ = ["Child", "Supervisor", "wait_http"]
 
@@ -56,8 +57,7 @@ class Supervisor:
             child.start()
 
     def install_signal_handlers(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self._stop.set())
+        on_stop_signals(self._stop.set)
 
     def watch(self) -> None:
         """Block until asked to stop, restarting children that exit."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import time
@@ -15,6 +14,7 @@ import zmq
 
 from ..autostart import hold_lock
 from ..ids import uuid7
+from ..process import on_stop_signals
 from ..protocol import PROTOCOL_VERSION, encode_batch
 from ..runtime import RuntimePaths
 from .delivery import Delivery, SpoolSettings
@@ -119,8 +119,7 @@ class Daemon:
         self._stopping.set()
 
     def install_signal_handlers(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self.stop())
+        on_stop_signals(self.stop)
 
     def run(self) -> None:
         poller = zmq.Poller()
