@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "wait_until", "DataCatProcess", "kill_daemon"]
+__all__ = ["free_port", "wait_until", "DataCatProcess", "kill_daemon", "all_events"]
 
 
 def free_port() -> int:
@@ -87,3 +87,15 @@ def kill_daemon(runtime_dir: Path, timeout: float = 10.0) -> None:
         return False
 
     wait_until(gone, timeout, message=f"daemon {pid} to exit")
+
+
+def all_events(get: Callable[..., httpx.Response], sid: str) -> list[dict]:
+    """Every stored event of ``sid``, oldest first, paged through ``/api/v1``.
+
+    ``get(path, **params)`` is a stack's or tier's GET."""
+    events, start = [], 0
+    while start is not None:
+        page = get(f"/api/v1/sessions/{sid}/events", start=start, limit=500).json()
+        events += page["items"]
+        start = page.get("next")
+    return events

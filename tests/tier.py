@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import DataCatProcess, free_port, kill_daemon, wait_until
+from tests.helpers import DataCatProcess, all_events, free_port, kill_daemon, wait_until
 
 STREAM_APP = """
 import sys, time, datacat
@@ -99,12 +99,7 @@ class Tier:
 
     def events(self, sid: str) -> list[int]:
         """Every stored event's ``i``, in stored order."""
-        found, start = [], 0
-        while start is not None:
-            page = self.get(f"/api/v1/sessions/{sid}/events", start=start, limit=500).json()
-            found += [event["data"]["i"] for event in page["items"]]
-            start = page.get("next")
-        return found
+        return [event["data"]["i"] for event in all_events(self.get, sid)]
 
     def stop_all(self) -> None:
         for name in list(self.procs):

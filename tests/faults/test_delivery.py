@@ -10,7 +10,7 @@ import time
 
 import psutil
 
-from tests.helpers import wait_until
+from tests.helpers import all_events, wait_until
 
 EVENTS, PATCHES = 20_000, 2_000
 
@@ -152,11 +152,7 @@ def test_eight_processes_of_four_threads_each_arrive_exactly_once(tier):
     for sid in sids:
         wait_until(lambda sid=sid: (s := tier.session(sid)) and s["status"] == "ended"
                    and s["event_count"] >= 2_000, 60, message=f"session {sid}")
-        found, start = [], 0
-        while start is not None:
-            page = tier.get(f"/api/v1/sessions/{sid}/events", start=start, limit=500).json()
-            found += [(e["data"]["t"], e["data"]["i"]) for e in page["items"]]
-            start = page.get("next")
+        found = [(e["data"]["t"], e["data"]["i"]) for e in all_events(tier.get, sid)]
         assert sorted(found) == [(t, i) for t in range(4) for i in range(500)]
         for t in range(4):  # each thread's records keep their order
             assert [i for tt, i in found if tt == t] == list(range(500))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
-from tests.helpers import free_port, kill_daemon, wait_until
+from tests.helpers import all_events, free_port, kill_daemon, wait_until
 
 from .conftest import start_up
 
@@ -35,16 +35,6 @@ def _session(stack, sid: str) -> dict | None:
     return response.json() if response.status_code == 200 else None
 
 
-def _all_events(stack, sid: str) -> list:
-    events, start = [], 0
-    while True:
-        page = stack.get(f"/api/v1/sessions/{sid}/events", start=start, limit=500).json()
-        events += page["items"]
-        if page.get("next") is None:
-            return events
-        start = page["next"]
-
-
 def _points(metrics: list, name: str) -> list:
     return [point for point in metrics if point["name"] == name]
 
@@ -59,7 +49,7 @@ def test_app_session_arrives_whole_through_rest(stack):
     assert session["state"] == {"level": 1, "scene": "forest",
                                 "player": {"hp": 80, "inventory": ["sword"]}}
 
-    events = _all_events(stack, sid)
+    events = all_events(stack.get, sid)
     assert [e["data"]["i"] for e in events] == list(range(1000))
     assert [e["seq"] for e in events] == list(range(1000))
     assert events[1]["level"] == "debug" and events[0]["level"] == "info"
