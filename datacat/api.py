@@ -64,7 +64,7 @@ def _start_process() -> _ProcessState:
     with _lock:
         if state.transport is None:
             paths = runtime_paths()
-            state.transport = Transport(paths).start()
+            state.transport = Transport(paths, start_time=_process_start_time()).start()
             state.hooks = ProcessHooks(state.open_sessions)
             state.hooks.install(paths.directory / "faults")
             atexit.register(shutdown)
@@ -79,6 +79,14 @@ def _register_multiprocessing_exit() -> None:
         from multiprocessing import util
 
         util.Finalize(None, shutdown, exitpriority=100)
+
+
+def _process_start_time() -> float:
+    """This process's start time as psutil tells it (what the daemon checks liveness by)."""
+    try:
+        return psutil.Process(os.getpid()).create_time()
+    except psutil.Error:
+        return time.time()
 
 
 def _machine_id() -> str | None:
@@ -100,18 +108,14 @@ def create_session(product: str, version: str, hang_timeout: float = 60.0,
     """
     state = _start_process()
     session = Session(uuid7(), product, version, state.transport, float(hang_timeout))
-    pid = os.getpid()
-    try:
-        started = psutil.Process(pid).create_time()
-    except psutil.Error:
-        started = time.time()
+    pid, started = os.getpid(), _process_start_time()
     fault_file = state.hooks.fault_file
     state.transport.queue.append((
         Kind.OPEN.value, session.id, time.time(), product, version, pid, started,
         socket.gethostname(), _machine_id(), tags, SDK_VERSION, float(hang_timeout),
         state.parent_session_id, str(fault_file) if fault_file else None))
     state.sessions.append(session)
-    state.transport.wake()  # the open record leaves now: a crash soon after is still seen
+    state.transport.persist()  # the open record survives a death on the next line
     if watchdog:
         with _lock:
             state.watchdog = state.watchdog or Watchdog()

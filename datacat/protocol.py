@@ -20,7 +20,7 @@ where each session ``part`` holds ``open`` (an open record's fields as a map),
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
@@ -144,8 +144,9 @@ class Frame:
 
     client_id: str
     seq: int
-    dropped: int
+    dropped: dict  # reason -> records the SDK could not send, running totals
     records: list
+    invalid: dict = field(default_factory=dict)  # reason -> records dropped here (lenient decode)
 
 
 def _unpack(data: bytes, limits: Limits, max_bytes: int) -> Any:
@@ -262,30 +263,59 @@ def record_as_dict(record: list | tuple) -> dict:
     return out
 
 
-def encode_frame(client_id: str, seq: int, dropped: int, records: list,
+def encode_frame(client_id: str, seq: int, dropped: dict, records: list,
                  packer: msgpack.Packer | None = None) -> bytes:
-    """Pack a client frame; pass a reused ``Packer`` on hot paths."""
+    """Pack a client frame; pass a reused ``Packer`` on hot paths.
+
+    ``dropped`` maps a reason to the running total of records the client could not send.
+    """
     payload = [PROTOCOL_VERSION, client_id, seq, dropped, records]
     return (packer or msgpack.Packer()).pack(payload)
 
 
-def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Frame:
-    """Decode and validate a client frame; raises ``ProtocolError`` on any violation."""
+def _dropped_totals(dropped: Any) -> dict:
+    """A frame's drop counts as ``{reason: total}`` (an int is the older form: a full queue)."""
+    if type(dropped) is int:
+        return {"queue_full": dropped} if dropped > 0 else {}
+    if not isinstance(dropped, dict) or len(dropped) > 64 or not all(
+            isinstance(k, str) and len(k) <= 64 and type(v) is int and v >= 0
+            for k, v in dropped.items()):
+        raise ProtocolError("malformed", "bad drop counts")
+    return dropped
+
+
+def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = True) -> Frame:
+    """Decode and validate a client frame; raises ``ProtocolError`` on any violation.
+
+    With ``strict=False`` an invalid record is left out alone and counted in ``Frame.invalid``
+    by reason; the frame is still rejected whole when its envelope or a limit is broken.
+    """
     obj = _unpack(data, limits, limits.max_frame_bytes)
     if not isinstance(obj, list) or len(obj) != 5:
         raise ProtocolError("malformed", "frame is not a 5-element array")
     version, client_id, seq, dropped, records = obj
     if type(version) is not int or version != PROTOCOL_VERSION:  # True == 1, but is no version
         raise ProtocolError("bad_version", repr(version)[:20])
-    if not isinstance(client_id, str) or type(seq) is not int or type(dropped) is not int:
+    if not isinstance(client_id, str) or type(seq) is not int:
         raise ProtocolError("malformed", "bad frame header")
+    dropped = _dropped_totals(dropped)
     if not isinstance(records, list):
         raise ProtocolError("malformed", "records is not an array")
     if len(records) > limits.max_records:
         raise ProtocolError("too_many_records", f"{len(records)} > {limits.max_records}")
+    if strict:
+        for record in records:
+            check_record(record, limits)
+        return Frame(client_id, seq, dropped, records)
+    valid, invalid = [], {}
     for record in records:
-        check_record(record, limits)
-    return Frame(client_id, seq, dropped, records)
+        try:
+            check_record(record, limits)
+        except ProtocolError as exc:
+            invalid[exc.reason] = invalid.get(exc.reason, 0) + 1
+            continue
+        valid.append(record)
+    return Frame(client_id, seq, dropped, valid, invalid)
 
 
 _BATCH_HEADER = {"v": int, "daemon_id": str, "seq": int, "sent_at": _NUMBER, "sessions": dict}

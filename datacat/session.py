@@ -19,12 +19,17 @@ log = logging.getLogger("datacat")
 _OPEN, _STATE, _EVENT, _METRIC = Kind.OPEN.value, Kind.STATE.value, Kind.EVENT.value, Kind.METRIC.value
 _BEAT, _PAUSE, _RESUME, _END = Kind.BEAT.value, Kind.PAUSE.value, Kind.RESUME.value, Kind.END.value
 _CRASH, _STACKS = Kind.CRASH.value, Kind.STACKS.value
+DURABLE_LEVELS = frozenset({"error", "critical"})  # events written to the spill file at once
 _now = time.time
 _monotonic = time.monotonic
 
 
 class Session:
     """One run of an application. Calls never block and never raise into the app.
+
+    Ordinary records wait in memory for the flusher (at most its tick, 50 ms); durable ones
+    (``open``, events at level error or critical, ``crash``, ``end``) are written with
+    everything queued before them to the process's spill file before the call returns.
 
     Mutable arguments (patches, ``data``, ``tags``) are sent as they are when the
     flusher packs them, a few milliseconds later: pass fresh objects, don't mutate them.
@@ -75,6 +80,8 @@ class Session:
         if len(self._queue) < self._capacity:
             self._queue.append((_EVENT, self.id, _now(), name, level, category, labels, message,
                                 data, exception))
+            if level in DURABLE_LEVELS:
+                self._transport.persist()
         else:
             self._transport.dropped += 1
 
@@ -155,6 +162,7 @@ class Session:
             detail["exception"] = describe_exception(exc)
         self._ended = True
         self._queue.append((_CRASH, self.id, _now(), reason, detail))
+        self._transport.persist()
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Send what is queued; True once the daemon has it (False after ``timeout``)."""
@@ -170,6 +178,7 @@ class Session:
             return True
         self._ended = True
         self._queue.append((_END, self.id, _now(), reason))  # lifecycle: never dropped here
+        self._transport.persist()
         return self.flush(timeout)
 
     def __enter__(self) -> Session:

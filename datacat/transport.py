@@ -2,7 +2,11 @@
 
 App threads only ``append`` record tuples to ``queue`` (after a length check); the
 flusher packs whatever is queued into frames and PUSHes them to the daemon without
-blocking. Nothing here raises into the app: failures are counted and retried.
+blocking, at least every ``TICK`` seconds. A durable record (``persist``) instead has the
+caller pack the queue at once and write those frames to the process's spill file before
+it returns. Frames stay in memory until the daemon confirms it has them, so a daemon that
+dies is replaced and sent them again. Nothing here raises into the app: failures are
+counted by reason and retried.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import msgpack
 import zmq
 
 from . import protocol
-from .autostart import ensure_daemon
+from .autostart import daemon_running, ensure_daemon
+from .control import ask
 from .ids import uuid7
 from .runtime import RuntimePaths
+from .spill import SpillFile
 
 __all__ = ["Transport"]
 
@@ -30,38 +36,121 @@ FRAME_RECORDS = 2_000
 TICK = 0.05
 BUSY_TICK = 0.005  # while the app logs fast: records queued briefly stay young for the GC
 BUSY_RECORDS = 256
+CONFIRM_INTERVAL = 0.5  # how often the flusher asks the daemon which frames it has
+UNCONFIRMED_BYTES = 64 * 1024 * 1024  # frames kept for a resend to a replaced daemon
+REPR_CHARS = 200
+
+
+def _encodable(value):
+    """What a value msgpack cannot encode is sent as: its ``repr``, bounded."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not cost the record
+        text = f"<{type(value).__name__}>"
+    return text[:REPR_CHARS]
 
 
 class Transport:
-    """Owns the zmq context, the PUSH socket and the flusher thread of this process."""
+    """Owns the zmq context, the PUSH socket, the spill file and the flusher thread."""
 
     def __init__(self, paths: RuntimePaths, capacity: int = QUEUE_CAPACITY,
-                 autostart: bool = True, tick: float = TICK):
+                 autostart: bool = True, tick: float = TICK, start_time: float | None = None):
         self.paths = paths
         self.queue: deque = deque()
         self.capacity = capacity
-        self.dropped = 0  # records the app offered while the queue was full, or too large
+        self.dropped = 0  # records the app offered while the queue was full
+        self.drops: dict[str, int] = {}  # other records left out, by reason
         self.client_id = uuid7()
-        self.frames_sent = 0
+        self.frames_sent = 0  # frames packed, numbered 1..frames_sent
         self._autostart = autostart
         self._tick = tick
-        self._pending: list[bytes] = []  # packed frames zmq has not taken yet
+        self._lock = threading.Lock()  # packing: frame numbers, pending and unconfirmed frames
+        self._pending: deque[bytes] = deque()  # packed frames zmq has not taken yet
+        self._unconfirmed: deque[tuple[int, bytes]] = deque()  # sent, not yet known journaled
+        self._unconfirmed_bytes = 0
+        self._confirmed = 0  # the newest frame seq the daemon said it has
+        self._next_confirm = 0.0
         self._wake = threading.Event()
         self._idle = threading.Condition()
         self._closed = False
-        self._packer = msgpack.Packer()
+        self._packer = msgpack.Packer(default=_encodable, unicode_errors="replace")
         self._context: zmq.Context | None = None
         self._socket: zmq.Socket | None = None
         self._thread = threading.Thread(target=self._run, name="datacat-flusher", daemon=True)
         self._pid = os.getpid()
+        self._spill = SpillFile(paths.directory / "spill", self._pid,
+                                start_time if start_time is not None else time.time(),
+                                self.client_id)
 
     def start(self) -> Transport:
         self._thread.start()
         return self
 
+    # -- durable records (any thread) -------------------------------------------------
+    def persist(self) -> None:
+        """Pack everything queued and write it to the spill file before returning."""
+        try:
+            with self._lock:
+                self._spill.write(self._pack_queue())
+        except Exception:  # noqa: BLE001 - the app must not notice; the frames still go out
+            log.warning("datacat: cannot write the spill file %s", self._spill.path, exc_info=True)
+        self._wake.set()
+
+    def _pack_queue(self) -> list[tuple[int, bytes]]:
+        """Move every queued record into numbered frames (caller holds ``_lock``)."""
+        frames, queue, pop = [], self.queue, self.queue.popleft
+        while queue:
+            records = []
+            while queue and len(records) < FRAME_RECORDS:
+                records.append(pop())
+            frames.extend(self._pack(records))
+        for seq, frame in frames:
+            self._pending.append(frame)
+            self._unconfirmed.append((seq, frame))
+            self._unconfirmed_bytes += len(frame)
+        while self._unconfirmed_bytes > UNCONFIRMED_BYTES and len(self._unconfirmed) > 1:
+            self._unconfirmed_bytes -= len(self._unconfirmed.popleft()[1])
+        return frames
+
+    def _pack(self, records: list) -> list[tuple[int, bytes]]:
+        """Numbered frames for ``records``, split until each fits the frame limit.
+
+        A record the encoder cannot take even with ``repr`` for odd values is dropped alone.
+        """
+        seq = self.frames_sent + 1
+        try:
+            frame = protocol.encode_frame(self.client_id, seq, self._drop_totals(), records,
+                                          self._packer)
+        except (TypeError, ValueError, OverflowError):
+            if len(records) == 1:
+                self._drop("unencodable")
+                log.warning("datacat: dropped one record the encoder cannot take", exc_info=True)
+                return []
+            frame = None
+        if frame is not None and len(frame) <= protocol.DEFAULT_LIMITS.max_frame_bytes:
+            self.frames_sent = seq
+            return [(seq, frame)]
+        if frame is not None and len(records) == 1:
+            self._drop("too_large")
+            log.warning("datacat: dropped one record of %d bytes (over the frame limit)", len(frame))
+            return []
+        half = len(records) // 2
+        return self._pack(records[:half]) + self._pack(records[half:])
+
+    def _drop(self, reason: str) -> None:
+        self.drops[reason] = self.drops.get(reason, 0) + 1
+
+    def _drop_totals(self) -> dict:
+        if self.dropped:
+            return {"queue_full": self.dropped, **self.drops}
+        return self.drops
+
     # -- flusher thread ---------------------------------------------------------------
     def _connect(self) -> None:
-        self._context = zmq.Context(io_threads=1)
+        if self._context is None:
+            self._context = zmq.Context(io_threads=1)
+        if self._socket is not None:
+            self._socket.close(linger=0)
         sock = self._context.socket(zmq.PUSH)
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.SNDHWM, 1000)
@@ -75,13 +164,14 @@ class Transport:
                 ensure_daemon(self.paths)
             self._connect()
         except Exception:  # noqa: BLE001 - the app must not notice
-            log.exception("datacat: cannot reach the daemon; records will be counted as dropped")
+            log.exception("datacat: cannot reach the daemon; records wait in memory")
         wait = self._tick
         while True:
             self._wake.wait(wait)
             self._wake.clear()
             try:
                 moved = self._drain()
+                self._confirm(time.monotonic())
             except Exception:  # noqa: BLE001 - keep the flusher alive whatever happens
                 log.exception("datacat: flusher error")
                 moved = 0
@@ -97,40 +187,63 @@ class Transport:
         while queue or self._pending:
             if not self._send_pending() or not queue:
                 return moved
-            records = []
-            pop = queue.popleft
-            while queue and len(records) < FRAME_RECORDS:
-                records.append(pop())
-            moved += len(records)
-            self._pending.extend(self._pack(records))
+            with self._lock:
+                records = []
+                pop = queue.popleft
+                while queue and len(records) < FRAME_RECORDS:
+                    records.append(pop())
+                moved += len(records)
+                for seq, frame in self._pack(records):
+                    self._pending.append(frame)
+                    self._unconfirmed.append((seq, frame))
+                    self._unconfirmed_bytes += len(frame)
         return moved
-
-    def _pack(self, records: list) -> list[bytes]:
-        """Frames for ``records``, split until each fits the frame limit."""
-        self.frames_sent += 1
-        frame = protocol.encode_frame(self.client_id, self.frames_sent, self.dropped, records,
-                                      self._packer)
-        if len(frame) <= protocol.DEFAULT_LIMITS.max_frame_bytes:
-            return [frame]
-        self.frames_sent -= 1
-        if len(records) == 1:
-            self.dropped += 1
-            log.warning("datacat: dropped one record of %d bytes (over the frame limit)", len(frame))
-            return []
-        half = len(records) // 2
-        return self._pack(records[:half]) + self._pack(records[half:])
 
     def _send_pending(self) -> bool:
         """Hand pending frames to zmq; False while the daemon cannot take them."""
         if self._socket is None:
             return False
-        while self._pending:
+        pending = self._pending
+        while pending:
             try:
-                self._socket.send(self._pending[0], zmq.NOBLOCK)
+                self._socket.send(pending[0], zmq.NOBLOCK)
             except zmq.Again:
                 return False
-            self._pending.pop(0)
+            pending.popleft()
         return True
+
+    def _confirm(self, now: float) -> None:
+        """Forget frames the daemon has; replace a daemon that died and resend to it."""
+        if not self._unconfirmed or now < self._next_confirm:
+            return
+        self._next_confirm = now + CONFIRM_INTERVAL
+        reply = ask(self.paths.control_endpoint, {"op": "seen", "client": self.client_id},
+                    timeout=CONFIRM_INTERVAL)
+        if reply is not None and isinstance(reply.get("seq"), int):
+            self._confirmed_up_to(reply["seq"])
+        elif self._autostart and not daemon_running(self.paths):
+            self._replace_daemon()
+
+    def _confirmed_up_to(self, seq: int) -> None:
+        with self._lock:
+            self._confirmed = max(self._confirmed, seq)
+            while self._unconfirmed and self._unconfirmed[0][0] <= seq:
+                self._unconfirmed_bytes -= len(self._unconfirmed.popleft()[1])
+            if self._spill.bytes and self._spill.last_seq <= seq:
+                try:
+                    self._spill.empty()
+                except OSError:
+                    log.warning("datacat: cannot empty the spill file", exc_info=True)
+
+    def _replace_daemon(self) -> None:
+        """The daemon is gone: start another and send it every frame it may not have."""
+        log.warning("datacat: the daemon is gone; starting a new one")
+        ensure_daemon(self.paths)
+        with self._lock:
+            self._connect()
+            unsent = set(map(id, self._pending))
+            resend = [frame for _, frame in self._unconfirmed if id(frame) not in unsent]
+            self._pending.extendleft(reversed(resend))
 
     # -- app-facing -----------------------------------------------------------------
     def wake(self) -> None:
@@ -138,7 +251,7 @@ class Transport:
         self._wake.set()
 
     def flush(self, timeout: float = 2.0) -> bool:
-        """Send everything queued so far; True once the daemon has received it."""
+        """Send everything queued so far; True once the daemon has it on disk."""
         deadline = time.monotonic() + timeout
         if not self._thread.is_alive() or os.getpid() != self._pid:
             return False
@@ -152,29 +265,42 @@ class Transport:
         return self._daemon_has(self.frames_sent, deadline)
 
     def _daemon_has(self, seq: int, deadline: float) -> bool:
-        """Ask the daemon's control socket whether it has seen frame ``seq`` of this client."""
-        if seq == 0:
-            return True
-        from .control import ask
-
-        while True:
+        """Wait until the daemon says it has frame ``seq`` (the flusher replaces a dead one)."""
+        while self._confirmed < seq:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             reply = ask(self.paths.control_endpoint, {"op": "seen", "client": self.client_id},
                         timeout=min(remaining, 0.5))
-            if reply is not None and reply.get("seq", 0) >= seq:
-                return True
+            if reply is not None and isinstance(reply.get("seq"), int):
+                self._confirmed_up_to(reply["seq"])
+            else:
+                self._wake.set()
+                time.sleep(min(max(remaining, 0), 0.05))  # the flusher may be replacing the daemon
+        return True
 
     def close(self, timeout: float = 2.0) -> bool:
-        """Flush, then stop the flusher; idempotent. True if everything reached the daemon."""
+        """Flush, then stop the flusher; idempotent. True if everything reached the daemon.
+
+        Undelivered frames stay in the spill file, for the daemon to take after this process.
+        """
         if self._closed:
             return True
         delivered = self.flush(timeout)
         self._closed = True
         self._wake.set()
         self._thread.join(timeout)
+        with self._lock:
+            try:
+                if delivered:
+                    self._spill.remove()
+                else:
+                    self._pack_queue()
+                    self._spill.write([(seq, frame) for seq, frame in self._unconfirmed
+                                       if seq > self._spill.last_seq])
+            except OSError:
+                log.warning("datacat: cannot write the spill file", exc_info=True)
         if self._socket is not None:
-            self._socket.close(linger=1000)  # frames zmq still holds may leave; none wait if unconnected
+            self._socket.close(linger=1000)  # frames zmq still holds may leave
             self._context.term()
         return delivered

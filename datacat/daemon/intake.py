@@ -30,22 +30,36 @@ class Intake:
     bytes_in: int = 0
     rejected: Counter = field(default_factory=Counter)
     client_dropped: int = 0  # records the SDKs could not keep, all clients together
-    seen: dict = field(default_factory=dict)  # client id -> (last frame seq, its drop count)
+    client_drops: Counter = field(default_factory=Counter)  # the same, by reason
+    invalid: Counter = field(default_factory=Counter)  # records left out of accepted frames
+    duplicate_frames: int = 0  # frames this daemon had already (a resend or a spill file)
+    seen: dict = field(default_factory=dict)  # client id -> (last frame seq, its drop counts)
 
     def take(self, data: bytes, now: float, replayed: bool = False) -> int:
-        """Accept one frame (``replayed``: read back from the journal); returns its records."""
+        """Accept one frame (``replayed``: read back from the journal); returns its records.
+
+        A frame not newer than the last one taken from its client is a duplicate and skipped;
+        a journal replay is always taken (those frames were never batched).
+        """
         if not replayed:
             self.frames_in += 1
             self.bytes_in += len(data)
         try:
-            frame = decode_frame(data)
+            frame = decode_frame(data, strict=False)
         except ProtocolError as exc:
             self.rejected[exc.reason] += 1
             log.warning("rejected a client frame: %s", exc)
             return 0
         if not replayed:
+            if frame.seq <= self.last_seq(frame.client_id):
+                self.duplicate_frames += 1
+                return 0
             self.delivery.record(data, now)
-            self._note_client(frame.client_id, frame.seq, frame.dropped)
+        self._note_client(frame.client_id, frame.seq, frame.dropped)
+        if frame.invalid:
+            self.invalid.update(frame.invalid)
+            log.warning("left %s invalid records out of a frame of client %s", frame.invalid,
+                        frame.client_id)
         add, note = self.windows.add, self.watcher.on_record
         for record in frame.records:
             add(record)
@@ -54,19 +68,34 @@ class Intake:
         self.records_in += len(frame.records)
         return len(frame.records)
 
-    def _note_client(self, client_id: str, seq: int, dropped: int) -> None:
-        """Remember the newest ``MAX_CLIENTS`` clients; fold their drop counts into one total."""
-        last_seq, last_dropped = self.seen.pop(client_id, (0, 0))
+    def _note_client(self, client_id: str, seq: int, dropped: dict) -> None:
+        """Remember the newest ``MAX_CLIENTS`` clients; fold their drop counts into totals."""
+        last_seq, last_dropped = self.seen.pop(client_id, (0, {}))
         self.seen[client_id] = (max(seq, last_seq), dropped)  # most recent last
-        self.client_dropped += max(0, dropped - last_dropped)
+        for reason, total in dropped.items():
+            new = max(0, total - last_dropped.get(reason, 0))
+            if new:
+                self.client_drops[reason] += new
+                self.client_dropped += new
         if len(self.seen) > MAX_CLIENTS:
             del self.seen[next(iter(self.seen))]
 
     def last_seq(self, client_id: str) -> int:
         """The newest frame seq accepted from ``client_id`` (0 if none)."""
-        return self.seen.get(client_id, (0, 0))[0]
+        return self.seen.get(client_id, (0, {}))[0]
+
+    def checkpoint(self) -> dict:
+        """What ``restore`` needs after a restart: the newest seq per client."""
+        return {client: seq for client, (seq, _) in self.seen.items()}
+
+    def restore(self, seqs: dict) -> None:
+        for client, seq in seqs.items():
+            if isinstance(client, str) and type(seq) is int:
+                self.seen[client] = (max(seq, self.last_seq(client)), {})
 
     def stats(self) -> dict:
         return {"frames_in": self.frames_in, "records_in": self.records_in,
                 "bytes_in": self.bytes_in, "frames_rejected": dict(self.rejected),
-                "client_dropped": self.client_dropped}
+                "records_invalid": dict(self.invalid), "duplicate_frames": self.duplicate_frames,
+                "client_dropped": self.client_dropped,
+                "client_dropped_by_reason": dict(self.client_drops)}

@@ -17,10 +17,12 @@ from ..ids import uuid7
 from ..process import on_stop_signals
 from ..protocol import PROTOCOL_VERSION, encode_batch
 from ..runtime import RuntimePaths
+from ..sealed import Damaged, read_sealed, write_sealed
 from .delivery import Delivery, SpoolSettings
 from .intake import Intake
 from .probe import SleepClock
 from .registry import load_registry, save_registry
+from .spills import drain_spills
 from .uplink import CurveKeys, Uplink
 from .watch import Watcher
 from .window import SessionWindow, Windows
@@ -74,6 +76,8 @@ class Daemon:
         self.uplink = Uplink(self._context, settings.brokers, self.delivery.spool,
                              curve=settings.curve)
         self._registry_path = settings.paths.directory / "registry.msgpack"
+        self._clients_path = settings.spool.directory / "clients.ckpt"
+        self._spill_dir = settings.paths.directory / "spill"
         self._recover()
 
     def _bind(self, kind: int, endpoint: str) -> zmq.Socket:
@@ -96,12 +100,33 @@ class Daemon:
             self.watcher.sessions[entry.sid] = entry
             state = states.get(entry.sid, {})
             self.windows.sessions[entry.sid] = SessionWindow(state=state, sent_state=state)
+        self._load_clients()
         replayed = sum(self.intake.take(frame, time.monotonic(), replayed=True)
                        for frame in self.delivery.replay())
+        spilled = self._drain_spills()
         backlog = len(self.delivery.spool.entries)
-        if watched or replayed or backlog:
-            log.info("recovered %d watched sessions, %d journaled records, %d spooled batches",
-                     len(watched), replayed, backlog)
+        if watched or replayed or backlog or spilled:
+            log.info("recovered %d watched sessions, %d journaled records, %d spooled batches, "
+                     "%d records from spill files", len(watched), replayed, backlog, spilled)
+
+    def _load_clients(self) -> None:
+        """The newest frame seq per client that an earlier run batched, so none is taken twice."""
+        try:
+            self.intake.restore(msgpack.unpackb(read_sealed(self._clients_path), raw=False))
+        except FileNotFoundError:
+            pass
+        except (OSError, Damaged, ValueError, TypeError, AttributeError) as exc:
+            log.warning("ignoring the unreadable client checkpoint %s: %s", self._clients_path, exc)
+
+    def _save_clients(self) -> None:
+        try:
+            write_sealed(self._clients_path, msgpack.packb(self.intake.checkpoint()), sync=False)
+        except OSError:
+            log.warning("cannot write the client checkpoint %s", self._clients_path, exc_info=True)
+
+    def _drain_spills(self) -> int:
+        """Take what processes that are gone left in their spill files."""
+        return drain_spills(self._spill_dir, lambda frame: self.intake.take(frame, time.monotonic()))
 
     def _save_registry(self) -> None:
         # the state the tier has (as of the last spooled batch): what replayed frames diff against
@@ -171,8 +196,9 @@ class Daemon:
                 self.flush_window()
 
     def _check(self, now: float) -> None:
-        """Probe watched processes, after reading every frame they sent before dying."""
+        """Probe watched processes, after reading every frame they sent or spilled before dying."""
         self._receive_frames(None)
+        self._drain_spills()
         for made in self.watcher.check(now, self._sleep_clock.slept()):
             self.windows.add(made)
         self._checks += 1
@@ -223,6 +249,7 @@ class Daemon:
                  "watching": list(self.watcher.sessions), "sessions": parts}
         self.delivery.spool_batch(self.daemon_id, self._seq, encode_batch(batch),
                                   head_sent=self.uplink.head_sent)
+        self._save_clients()  # after the batch: a crash between the two resends, never loses
         return True
 
     def _drain_on_stop(self) -> None:

@@ -20,10 +20,15 @@ def test_frames_are_journaled_folded_and_bad_ones_counted(tmp_path):
     intake = make(tmp_path)
     assert intake.take(encode_frame("c", 1, 0, [EVENT, EVENT]), now=0.0) == 2
     assert intake.take(b"\xc1garbage", now=0.0) == 0
-    assert intake.stats() == {"frames_in": 2, "records_in": 2, "bytes_in": intake.bytes_in,
-                              "frames_rejected": {"malformed": 1}, "client_dropped": 0}
-    assert intake.delivery.journal.pending == 1
-    assert len(intake.windows.sessions["s-1"].events) == 2
+    assert intake.take(encode_frame("c", 1, {}, [EVENT]), now=0.0) == 0  # seen: a duplicate
+    bad = [Kind.EVENT, "s-1", 1.0, "e", "info", None, [], None, 5, None]  # data is not a map
+    assert intake.take(encode_frame("c", 2, {"queue_full": 3}, [EVENT, bad, EVENT]), now=0.0) == 2
+    assert intake.stats() == {"frames_in": 4, "records_in": 4, "bytes_in": intake.bytes_in,
+                              "frames_rejected": {"malformed": 1},
+                              "records_invalid": {"bad_field": 1}, "duplicate_frames": 1,
+                              "client_dropped": 3, "client_dropped_by_reason": {"queue_full": 3}}
+    assert intake.delivery.journal.pending == 2
+    assert len(intake.windows.sessions["s-1"].events) == 4
 
 
 def test_client_drop_counts_add_up_and_old_clients_are_forgotten(tmp_path, monkeypatch):

@@ -78,7 +78,7 @@ def test_drop_count_reaches_the_daemon_in_the_next_frame(paths, pull):
     transport.dropped = 7  # as if the app had overflowed the queue earlier
     session.log_event("after", None)
     wait_until(lambda: pull.poll(0), message="a frame")
-    assert decode_frame(pull.recv()).dropped == 7
+    assert decode_frame(pull.recv()).dropped == {"queue_full": 7}
     transport.close(0.1)
 
 
@@ -88,7 +88,43 @@ def test_an_oversized_record_is_dropped_alone(paths, pull):
     session.log_event("small", None)
     records = received(pull, 1)
     assert [r[3] for r in records] == ["small"]
-    assert transport.dropped == 1
+    assert transport.drops == {"too_large": 1}
+    transport.close(0.1)
+
+
+class Unprintable:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+
+def test_a_value_msgpack_cannot_take_is_sent_as_its_repr(paths, pull):
+    from datetime import datetime
+
+    session, transport = make_session(paths)
+    when = datetime(2026, 1, 2, 3, 4, 5)
+    session.log_event("before", {"i": 1})
+    session.log_event("odd", {"when": when, "set": {3}, "obj": Unprintable(), "long": "y" * 10,
+                              "text": "lone \ud800 surrogate"})
+    session.log_event("after", {"i": 2})
+    records = received(pull, 3)
+    assert [r[3] for r in records] == ["before", "odd", "after"]
+    data = records[1][8]
+    assert data["when"] == repr(when) and data["set"] == "{3}" and data["obj"] == "<Unprintable>"
+    assert data["text"] == "lone ? surrogate"
+    assert transport.drops == {} and transport.frames_sent >= 1
+    transport.close(0.1)
+
+
+def test_a_record_that_cannot_be_encoded_at_all_is_dropped_alone(paths, pull):
+    session, transport = make_session(paths)
+    loop: dict = {}
+    loop["self"] = loop  # no encoding of this ends
+    session.log_event("before", None)
+    session.log_event("loop", loop)
+    session.end()
+    records = received(pull, 2)
+    assert [r[0] for r in records] == [Kind.EVENT, Kind.END]
+    assert transport.drops == {"unencodable": 1}
     transport.close(0.1)
 
 

@@ -45,7 +45,7 @@ def test_value_tables_cover_every_field():
 def test_every_kind_round_trips(kind, table):
     record = table[kind]
     frame = decode_frame(_frame([record], client_id="cli", seq=99, dropped=4))
-    assert frame == Frame("cli", 99, 4, [list(record)])
+    assert frame == Frame("cli", 99, {"queue_full": 4}, [list(record)])
     assert frame.records[0][0] == kind
     named = record_as_dict(frame.records[0])
     assert named == dict(zip(RECORD_FIELDS[kind], record[3:]), ts=record[2])
@@ -59,7 +59,7 @@ def test_frame_with_every_kind_keeps_record_order():
 
 
 def test_empty_frame_and_tuple_records_round_trip():
-    assert decode_frame(_frame([])) == Frame("client-1", 7, 0, [])
+    assert decode_frame(_frame([])) == Frame("client-1", 7, {}, [])
     as_tuple = tuple(FULL_RECORDS[Kind.END])  # the SDK appends tuples as they are
     assert decode_frame(_frame([as_tuple])).records == [list(as_tuple)]
 

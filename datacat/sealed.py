@@ -18,7 +18,7 @@ from pathlib import Path
 __all__ = ["Damaged", "seal", "unseal", "write_sealed", "read_sealed", "pack_record",
            "RECORD_HEADER", "check_record", "quarantine"]
 
-log = logging.getLogger("datacat.daemon")
+log = logging.getLogger("datacat")
 
 MAGIC = b"DCS1"
 _FILE_HEADER = struct.Struct("<4sII")  # magic, crc32, payload length
