@@ -143,6 +143,24 @@ def cpu_cost(report: Report, session, namespace: dict) -> None:
                                f"the original async client 5,000-9,000 (reference)")
 
 
+ERROR_REPEATS = 301
+ERROR_QUEUED = 100  # ordinary records queued before each error-level call
+
+
+def error_cost(report: Report, session) -> None:
+    """An error-level call: it packs what is queued and writes it to the spill file first."""
+    samples = []
+    for _ in range(ERROR_REPEATS):
+        session.flush(10)
+        for i in range(ERROR_QUEUED):
+            session.log_event("e", {"i": i})
+        start = time.perf_counter_ns()
+        session.log_event("failure", {"i": 1}, level="error")
+        samples.append(time.perf_counter_ns() - start)
+    report.result(f"error-level log_event seen by the caller ({ERROR_QUEUED} records queued "
+                  f"before it)", median(samples), "ns", samples=samples, in_summary=False)
+
+
 def main() -> int:
     report = Report("client_call", "SDK call cost seen by the caller and total app CPU per call")
     with bench_env() as (stack, tmp):
@@ -159,6 +177,7 @@ def main() -> int:
                      "packer": msgpack.Packer(), "event": event}
         call_cost(report, session, namespace)
         cpu_cost(report, session, namespace)
+        error_cost(report, session)
     return report.finish()
 
 

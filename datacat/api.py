@@ -26,6 +26,7 @@ from .watchdog import Watchdog
 __all__ = ["create_session", "init", "get_session", "shutdown", "SDK_VERSION"]
 
 SDK_VERSION = "0.1.0"
+PARENT_ENV = "DATACAT_PARENT_SESSION"  # the session a child process links to
 
 
 class _ProcessState:
@@ -44,7 +45,22 @@ class _ProcessState:
 
 
 _lock = threading.Lock()
-_process = _ProcessState(os.environ.get("DATACAT_PARENT_SESSION") or None)
+_process = _ProcessState(os.environ.get(PARENT_ENV) or None)
+
+
+def _advertise(state: _ProcessState) -> None:
+    """Name this process's current session in the environment children inherit.
+
+    A child started by ``spawn``, ``forkserver`` or ``subprocess`` reads it at import and
+    links its own sessions to it; once every session here ended, this process's parent is named.
+    """
+    current = state.default if state.default and not state.default.ended else next(
+        iter(state.open_sessions()), None)
+    parent = current.id if current else state.parent_session_id
+    if parent:
+        os.environ[PARENT_ENV] = parent
+    else:
+        os.environ.pop(PARENT_ENV, None)
 
 
 def _after_fork_in_child() -> None:
@@ -107,7 +123,8 @@ def create_session(product: str, version: str, hang_timeout: float = 60.0,
     captures every thread's stack when a heartbeat is late, for the hang report.
     """
     state = _start_process()
-    session = Session(uuid7(), product, version, state.transport, float(hang_timeout))
+    session = Session(uuid7(), product, version, state.transport, float(hang_timeout),
+                      on_end=lambda: _advertise(state))
     pid, started = os.getpid(), _process_start_time()
     fault_file = state.hooks.fault_file
     state.transport.queue.append((
@@ -116,6 +133,7 @@ def create_session(product: str, version: str, hang_timeout: float = 60.0,
         state.parent_session_id, str(fault_file) if fault_file else None))
     state.sessions.append(session)
     state.transport.persist()  # the open record survives a death on the next line
+    _advertise(state)
     if watchdog:
         with _lock:
             state.watchdog = state.watchdog or Watchdog()

@@ -36,10 +36,10 @@ class Session:
     """
 
     __slots__ = ("id", "product", "version", "hang_timeout", "_transport", "_queue", "_capacity",
-                 "_ended", "_last_beat", "_paused", "_stacks_sent", "__weakref__")
+                 "_ended", "_last_beat", "_paused", "_stacks_sent", "_on_end", "__weakref__")
 
     def __init__(self, session_id: str, product: str, version: str, transport: Transport,
-                 hang_timeout: float = 60.0):
+                 hang_timeout: float = 60.0, on_end=None):
         self.id = session_id
         self.product = product
         self.version = version
@@ -51,6 +51,7 @@ class Session:
         self._last_beat: float | None = None  # monotonic time of the last heartbeat
         self._paused = False
         self._stacks_sent = False
+        self._on_end = on_end  # called once the session is closed (the SDK's bookkeeping)
 
     @property
     def ended(self) -> bool:
@@ -163,6 +164,7 @@ class Session:
         self._ended = True
         self._queue.append((_CRASH, self.id, _now(), reason, detail))
         self._transport.persist()
+        self._closed()
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Send what is queued; True once the daemon has it (False after ``timeout``)."""
@@ -179,7 +181,15 @@ class Session:
         self._ended = True
         self._queue.append((_END, self.id, _now(), reason))  # lifecycle: never dropped here
         self._transport.persist()
+        self._closed()
         return self.flush(timeout)
+
+    def _closed(self) -> None:
+        if self._on_end is not None:
+            try:
+                self._on_end()
+            except Exception:  # noqa: BLE001 - never raise into the app
+                log.debug("datacat: end hook failed", exc_info=True)
 
     def __enter__(self) -> Session:
         return self

@@ -189,3 +189,56 @@ def test_a_daemon_killed_mid_stream_is_replaced_and_loses_nothing(stack, tmp_pat
         if app.poll() is None:
             app.kill()
         kill_daemon(runtime_dir)
+
+
+CHILDREN = """
+import multiprocessing, subprocess, sys
+from concurrent.futures import ProcessPoolExecutor
+import datacat
+
+CHILD = "import datacat; s = datacat.create_session('Edges', 'child'); print(s.id); s.end()"
+
+
+def child(queue):
+    s = datacat.create_session("Edges", "child")
+    queue.put(s.id)
+    s.end()
+
+
+def pooled():
+    s = datacat.create_session("Edges", "child")
+    s.end()
+    return s.id
+
+
+if __name__ == "__main__":
+    parent = datacat.create_session("Edges", "parent")
+    print(parent.id, flush=True)
+    for method in ("spawn", "forkserver", "fork"):
+        ctx = multiprocessing.get_context(method)
+        queue = ctx.Queue()
+        process = ctx.Process(target=child, args=(queue,))
+        process.start()
+        print(method, queue.get(timeout=60), flush=True)
+        process.join(60)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        print("pool", pool.submit(pooled).result(timeout=60), flush=True)
+    out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60)
+    print("subprocess", out.stdout.strip(), flush=True)
+    parent.end()
+"""
+
+
+def test_children_link_to_their_parent_however_they_start(stack, warm_daemon, tmp_path):
+    script = tmp_path / "children.py"
+    script.write_text(textwrap.dedent(CHILDREN))
+    result = subprocess.run([sys.executable, str(script)], env=stack.env, capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    parent = lines[0].strip()
+    children = dict(line.split() for line in lines[1:] if line.strip())
+    assert set(children) == {"spawn", "forkserver", "fork", "pool", "subprocess"}
+    for how, sid in children.items():
+        session = _final(stack, sid, "ended")
+        assert session["parent_session_id"] == parent, how
