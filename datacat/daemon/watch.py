@@ -35,6 +35,8 @@ class Watched:
     hang_start: float | None = None  # wall time the current hang began
     stopped_since: float | None = None  # wall time the process was seen stopped
     stacks: dict | None = None
+    beat_ts: float | None = None  # the client's time of the last beat
+    excused: bool = False  # since that beat, a pause, a stop, a debugger or sleep was seen
     events: deque = field(default_factory=lambda: deque(maxlen=LAST_EVENTS))
 
     def last_events(self) -> list[dict]:
@@ -83,11 +85,11 @@ class Watcher:
         if kind == Kind.EVENT:
             watched.events.append(record)  # named only if a crash report needs it
         elif kind == Kind.BEAT:
-            return self._beat(watched, now)
+            return self._beat(watched, now, record[2])
         elif kind == Kind.STACKS:
             watched.stacks = record[3]
         elif kind == Kind.PAUSE:
-            watched.paused = True
+            watched.paused = watched.excused = True
         elif kind == Kind.RESUME:
             watched.paused, watched.last_beat = False, now
         elif kind in (Kind.END, Kind.CRASH):
@@ -95,14 +97,29 @@ class Watcher:
             self.changed = True
         return []
 
-    def _beat(self, watched: Watched, now: float) -> list:
+    def _beat(self, watched: Watched, now: float, ts: float) -> list:
+        previous, excused, stacks = watched.beat_ts, watched.excused, watched.stacks
         watched.armed, watched.last_beat, watched.stacks = True, now, None
+        watched.beat_ts, watched.excused = ts, False
         if watched.hang_start is None:
-            return []
+            return self._missed_hang(watched, previous, ts, stacks) if not excused else []
         wall = self._wall()
         duration = wall - watched.hang_start
         watched.hang_start = None
         return [[Kind.RECOVER, watched.sid, wall, {"hang_duration": duration}]]
+
+    @staticmethod
+    def _missed_hang(watched: Watched, previous: float | None, ts: float,
+                     stacks: dict | None) -> list:
+        """A hang the checks did not see live (the daemon was busy), told by the beats' own times."""
+        if previous is None or watched.paused or ts - previous <= watched.hang_timeout:
+            return []
+        start = previous + watched.hang_timeout
+        detail = {"timeout": watched.hang_timeout, "since_last_beat": ts - previous}
+        if stacks:
+            detail["stacks"] = stacks
+        return [[Kind.HANG, watched.sid, start, detail],
+                [Kind.RECOVER, watched.sid, ts, {"hang_duration": ts - start}]]
 
     def check(self, now: float, slept: float = 0.0) -> list:
         """Probe every process (``slept``: seconds the machine was suspended since the last check)."""
@@ -112,6 +129,7 @@ class Watcher:
         for watched in list(self.sessions.values()):
             if slept > 0:
                 watched.last_beat += slept
+                watched.excused = True
                 records.append([Kind.SUSPEND, watched.sid, wall - slept, {"cause": "sleep"}])
                 records.append([Kind.WAKE, watched.sid, wall, {"cause": "sleep",
                                                                "duration": slept}])
@@ -124,13 +142,13 @@ class Watcher:
 
     def _stopped_or_hung(self, watched: Watched, state: ProcState, now: float, wall: float) -> list:
         if state is ProcState.STOPPED:
-            watched.last_beat = now
+            watched.last_beat, watched.excused = now, True
             if watched.stopped_since is None:
                 watched.stopped_since = wall
                 return [[Kind.SUSPEND, watched.sid, wall, {"cause": "stopped"}]]
             return []
         if state is ProcState.TRACED:  # a debugger holds it: waiting is not hanging
-            watched.last_beat = now
+            watched.last_beat, watched.excused = now, True
         if watched.stopped_since is not None:
             duration, watched.stopped_since = wall - watched.stopped_since, None
             return [[Kind.WAKE, watched.sid, wall, {"cause": "stopped", "duration": duration}]]

@@ -71,6 +71,34 @@ def test_a_late_beat_hangs_once_and_the_next_beat_recovers(world):
     assert recover[0] == Kind.RECOVER and recover[3]["hang_duration"] == pytest.approx(20.0)
 
 
+def test_a_hang_the_checks_missed_is_told_by_the_beats_own_times(world):
+    watcher, _, _ = world
+    watcher.on_record([Kind.BEAT, SID, 100.0], now=0.0)
+    # the daemon was too busy to check while the app was stuck for 25 s (timeout 10 s)
+    hang, recover = watcher.on_record([Kind.BEAT, SID, 125.0], now=0.5)
+    assert hang[0] == Kind.HANG and hang[2] == pytest.approx(110.0)
+    assert hang[3] == {"timeout": 10.0, "since_last_beat": 25.0}
+    assert recover[0] == Kind.RECOVER and recover[2] == 125.0
+    assert recover[3]["hang_duration"] == pytest.approx(15.0)
+    assert watcher.on_record([Kind.BEAT, SID, 126.0], now=1.0) == []
+
+
+@pytest.mark.parametrize("excuse", ["pause", "stopped", "traced", "slept"])
+def test_a_long_gap_between_beats_with_an_excuse_is_no_hang(world, excuse):
+    watcher, probe, _ = world
+    watcher.on_record([Kind.BEAT, SID, 100.0], now=0.0)
+    if excuse == "pause":
+        watcher.on_record([Kind.PAUSE, SID, 101.0], now=1.0)
+        watcher.on_record([Kind.RESUME, SID, 124.0], now=1.0)
+    elif excuse == "slept":
+        watcher.check(now=1.0, slept=24.0)
+    else:
+        probe.states[42] = ProcState.STOPPED if excuse == "stopped" else ProcState.TRACED
+        watcher.check(now=1.0)
+        probe.states[42] = ProcState.RUNNING
+    assert Kind.HANG not in kinds(watcher.on_record([Kind.BEAT, SID, 125.0], now=1.5))
+
+
 def test_paused_detection_does_not_hang_and_resume_restarts_the_wait(world):
     watcher, _, _ = world
     watcher.on_record([Kind.BEAT, SID, 1.0], now=0.0)
