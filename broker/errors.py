@@ -1,5 +1,7 @@
 """Errors raised by the ingest side and the stores."""
 
+from datacat.protocol import InvalidData
+
 __all__ = ["StoreError", "DuplicateBatch", "InvalidBatch", "UnknownSession"]
 
 
@@ -11,13 +13,8 @@ class DuplicateBatch(Exception):
     """The batch's ``(daemon_id, seq)`` was applied before; nothing was written."""
 
 
-class InvalidBatch(ValueError):
+class InvalidBatch(InvalidData):
     """A batch or REST write is well-formed msgpack/JSON but not valid DataCat data."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 class UnknownSession(KeyError):

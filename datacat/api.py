@@ -81,7 +81,7 @@ def _start_process() -> _ProcessState:
         if state.transport is None:
             paths = runtime_paths()
             state.transport = Transport(paths, start_time=_process_start_time()).start()
-            state.hooks = ProcessHooks(state.open_sessions)
+            state.hooks = ProcessHooks(state.open_sessions, shutdown)
             state.hooks.install(paths.directory / "faults")
             atexit.register(shutdown)
             _register_multiprocessing_exit()

@@ -22,8 +22,9 @@ log = logging.getLogger("datacat")
 class ProcessHooks:
     """Routes process-level failures to the open sessions returned by ``sessions()``."""
 
-    def __init__(self, sessions: Callable[[], list]):
+    def __init__(self, sessions: Callable[[], list], shutdown: Callable[..., None]):
         self._sessions = sessions
+        self._shutdown = shutdown  # ends every session and delivers the queue
         self._previous_excepthook = None
         self._previous_thread_hook = None
         self.fault_file: Path | None = None
@@ -78,9 +79,7 @@ class ProcessHooks:
         """End sessions cleanly, then die of SIGTERM as the app would have without us."""
         for session in self._sessions():
             session.end(reason="sigterm", timeout=0)
-        from .api import shutdown
-
-        shutdown(timeout=2.0)
+        self._shutdown(timeout=2.0)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
 

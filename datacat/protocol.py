@@ -26,8 +26,10 @@ from typing import Any
 import msgpack
 
 __all__ = [
-    "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "ProtocolError", "RECORD_FIELDS", "LIFECYCLE_KINDS",
-    "Frame", "encode_frame", "decode_frame", "encode_batch", "decode_batch",
+    "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "InvalidData", "ProtocolError",
+    "RECORD_FIELDS", "LIFECYCLE_KINDS",
+    "Frame", "encode_frame", "decode_frame", "encode_batch", "decode_batch", "build_batch",
+    "build_part", "field_positions", "OPEN_FIELD",
     "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree",
 ]
 
@@ -108,13 +110,17 @@ _FIELD_TYPES: dict[Kind, tuple] = {
 }
 
 
-class ProtocolError(ValueError):
-    """A frame, batch or record broke the protocol; ``reason`` is a short counter label."""
+class InvalidData(ValueError):
+    """Input that is not valid DataCat data; ``reason`` is a short counter label."""
 
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class ProtocolError(InvalidData):
+    """A frame, batch or record broke the wire protocol or its limits."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +326,34 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
 
 _BATCH_HEADER = {"v": int, "daemon_id": str, "seq": int, "sent_at": _NUMBER, "sessions": dict}
 _PART_LISTS = ("state", "events", "metrics", "lifecycle")
+
+
+def field_positions(kind: Kind) -> dict[str, int]:
+    """Where each named field of a ``kind`` record stands in the record array."""
+    return {name: index for index, name in enumerate(RECORD_FIELDS[kind], start=3)}
+
+
+OPEN_FIELD = field_positions(Kind.OPEN)
+
+
+def build_part(open_record: list | None = None, state: list | None = None,
+               events: list | None = None, metrics: list | None = None,
+               beat: float | None = None, lifecycle: list | None = None) -> dict:
+    """One session's part of a batch, holding only what is there (``{}`` for nothing).
+
+    ``state`` is ``[[ts, patch]]``, ``metrics`` the window's aggregates, ``beat`` the
+    newest heartbeat's time, ``lifecycle`` records in order.
+    """
+    fields = {"open": open_record, "state": state, "events": events, "metrics": metrics,
+              "beat": beat, "lifecycle": lifecycle}
+    return {key: value for key, value in fields.items() if value}
+
+
+def build_batch(daemon_id: str, seq: int, host: str, sent_at: float, stats: dict,
+                watching: list[str], sessions: dict[str, dict]) -> dict:
+    """A daemon's batch: its identity and seq, counters, watched sessions and the parts."""
+    return {"v": PROTOCOL_VERSION, "daemon_id": daemon_id, "seq": seq, "host": host,
+            "sent_at": sent_at, "stats": stats, "watching": watching, "sessions": sessions}
 
 
 def encode_batch(batch: dict) -> bytes:

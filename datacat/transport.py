@@ -280,16 +280,18 @@ class Transport:
         return True
 
     def close(self, timeout: float = 2.0) -> bool:
-        """Flush, then stop the flusher; idempotent. True if everything reached the daemon.
+        """Flush, then stop the flusher, all within ``timeout``; idempotent.
 
-        Undelivered frames stay in the spill file, for the daemon to take after this process.
+        True if everything reached the daemon; undelivered frames stay in the spill file,
+        for the daemon to take after this process.
         """
         if self._closed:
             return True
+        deadline = time.monotonic() + timeout
         delivered = self.flush(timeout)
         self._closed = True
         self._wake.set()
-        self._thread.join(timeout)
+        self._thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             try:
                 if delivered:
@@ -300,7 +302,7 @@ class Transport:
                                        if seq > self._spill.last_seq])
             except OSError:
                 log.warning("datacat: cannot write the spill file", exc_info=True)
-        if self._socket is not None:
-            self._socket.close(linger=1000)  # frames zmq still holds may leave
+        if self._socket is not None:  # frames zmq still holds may leave until the deadline
+            self._socket.close(linger=int(max(0.0, deadline - time.monotonic()) * 1000))
             self._context.term()
         return delivered

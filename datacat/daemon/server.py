@@ -15,7 +15,7 @@ import zmq
 from ..autostart import hold_lock
 from ..ids import uuid7
 from ..process import on_stop_signals
-from ..protocol import PROTOCOL_VERSION, encode_batch
+from ..protocol import build_batch, encode_batch
 from ..runtime import RuntimePaths
 from ..sealed import Damaged, read_sealed, write_sealed
 from .delivery import Delivery, SpoolSettings
@@ -244,9 +244,8 @@ class Daemon:
         if not parts and not force:
             return False
         self._seq += 1
-        batch = {"v": PROTOCOL_VERSION, "daemon_id": self.daemon_id, "seq": self._seq,
-                 "host": socket.gethostname(), "sent_at": time.time(), "stats": self.stats(),
-                 "watching": list(self.watcher.sessions), "sessions": parts}
+        batch = build_batch(self.daemon_id, self._seq, socket.gethostname(), time.time(),
+                            self.stats(), list(self.watcher.sessions), parts)
         self.delivery.spool_batch(self.daemon_id, self._seq, encode_batch(batch),
                                   head_sent=self.uplink.head_sent)
         self._save_clients()  # after the batch: a crash between the two resends, never loses

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..protocol import Kind, record_as_dict
+from ..protocol import OPEN_FIELD, Kind, record_as_dict
 from .probe import ProcessProbe, ProcState, read_fault_file
 
 __all__ = ["Watcher", "Watched", "LAST_EVENTS"]
@@ -74,7 +74,9 @@ class Watcher:
         """Note one client record (``now``: daemon monotonic time); returns records to add."""
         kind, sid = record[0], record[1]
         if kind == Kind.OPEN:
-            pid, start_time, hang_timeout, fault_file = record[5], record[6], record[11], record[13]
+            pid, start_time = record[OPEN_FIELD["pid"]], record[OPEN_FIELD["start_time"]]
+            hang_timeout = record[OPEN_FIELD["hang_timeout"]]
+            fault_file = record[OPEN_FIELD["fault_file"]]
             self.sessions[sid] = Watched(sid, pid, start_time, hang_timeout or 60.0, fault_file,
                                          last_beat=now)
             self.changed = True

@@ -11,7 +11,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from ..merge import deep_merge, diff
-from ..protocol import LIFECYCLE_KINDS, RECORD_FIELDS, Kind
+from ..protocol import LIFECYCLE_KINDS, RECORD_FIELDS, Kind, build_part
 
 __all__ = ["SessionWindow", "Windows", "DEFAULT_BUCKETS"]
 
@@ -36,24 +36,16 @@ class SessionWindow:
 
     def part(self) -> dict | None:
         """This window's batch part (``None`` if there is nothing to send); resets the window."""
-        part: dict = {}
-        if self.open is not None:
-            part["open"], self.open = self.open, None
+        state = None
         if self.state_ts is not None:
             patch = diff(self.sent_state, self.state)
             if patch:
-                part["state"] = [[self.state_ts, patch]]
+                state = [[self.state_ts, patch]]
                 self.sent_state = self.state
             self.state_ts = None
-        if self.events:
-            part["events"], self.events = self.events, []
-        if self.metrics:
-            part["metrics"] = [aggregate.point() for aggregate in self.metrics.values()]
-            self.metrics = {}
-        if self.beat is not None:
-            part["beat"], self.beat = self.beat, None
-        if self.lifecycle:
-            part["lifecycle"], self.lifecycle = self.lifecycle, []
+        metrics = [aggregate.point() for aggregate in self.metrics.values()]
+        part = build_part(self.open, state, self.events, metrics, self.beat, self.lifecycle)
+        self.open, self.events, self.metrics, self.beat, self.lifecycle = None, [], {}, None, []
         return part or None
 
 
