@@ -118,3 +118,34 @@ def test_exports_decode_strictly(web):
         body = web.client.get(path, params={"product": product}).content
         sessions = msgspec.json.decode(body, type=list[Session], strict=True)
         assert [s.id for s in sessions] == sids[::-1]
+
+
+def test_original_daemon_requests_are_accepted_and_read_back(web):
+    """The bodies the original's daemon POSTs: Go ``time.Time`` (nanoseconds, an offset)."""
+    post = web.client.post
+    created = post("/api/sessions", json={"product": unique("GoDaemon"), "version": "2.0",
+                                          "machine_id": "mid", "hostname": "box"})
+    assert created.status_code == 200, created.text
+    sid = created.json()["session_id"]
+    stamp = "2026-03-01T10:00:00.123456789+02:00"
+    writes = [
+        ("state", {"timestamp": stamp, "state": {"level": {"n": 1}}}),
+        ("events", {"timestamp": stamp, "name": "exception", "category": "error",
+                    "group": "main", "labels": ["l"], "message": "bad", "data": {},
+                    "stacktrace": ["a", "b"], "exception_type": "E", "exception_msg": "bad",
+                    "source_file": "main.go", "source_line": 12, "source_function": "main"}),
+        ("metrics", {"timestamp": stamp, "name": "load_time", "type": "timer", "value": 1.5,
+                     "count": 3, "unit": "seconds", "tags": ["env:ci"],
+                     "metadata": {"buckets": [1, 2]}}),
+        ("heartbeat", {}), ("crash", {"reason": "daemon_parent_process_exited"}),
+    ]
+    for route, body in writes:
+        response = post(f"/api/sessions/{sid}/{route}", json=body)
+        assert response.status_code == 200, (route, response.text)
+    session = _session(web, sid)
+    assert (session.machine_id, session.hostname, session.crashed) == ("mid", "box", True)
+    assert session.state == {"level": {"n": 1}}
+    assert session.state_history[0].timestamp.isoformat().startswith("2026-03-01T08:00:00.123")
+    assert session.events[0].source_line == 12 and session.events[0].group == "main"
+    (metric,) = session.metrics
+    assert (metric.count, metric.tags, metric.metadata) == (3, ["env:ci"], {"buckets": [1, 2]})
