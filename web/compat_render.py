@@ -30,9 +30,9 @@ def _strings(value) -> list[str]:
 
 
 def tag_strings(tags) -> list[str]:
-    """``{"b": 2, "a": "x"}`` → ``["a:x", "b:2"]``; a list stays a list of strings."""
+    """``{"b": 2, "a": "x", "c": ""}`` → ``["a:x", "b:2", "c"]`` (a bare tag has no value)."""
     if isinstance(tags, dict):
-        return [f"{key}:{_text(tags[key])}" for key in sorted(tags)]
+        return [f"{key}:{value}" if (value := _text(tags[key])) else key for key in sorted(tags)]
     return _strings(tags)
 
 
