@@ -5,12 +5,14 @@ from __future__ import annotations
 from datacat.broker.store import Page, SessionQuery, Store
 from datacat.merge import deep_merge
 
+from .compat_render import compat_event, compat_metric, compat_session
 from .errors import ApiError
 from .params import bad_param
-from .serialize import compat_event_out, event_out, history_out, metric_out, session_out
+from .serialize import event_out, history_out, metric_out, session_out
 from .timefmt import to_rfc3339
 
-__all__ = ["require_session", "full_session", "session_with_state", "state_history",
+__all__ = ["require_session", "full_session", "session_with_state", "compat_session_with_state",
+           "state_history",
            "stream_page", "list_page", "TAIL"]
 
 #: Most events, metric points and state-history entries ``GET /api/sessions/{id}`` returns.
@@ -47,6 +49,11 @@ def session_with_state(store: Store, session: dict) -> dict:
     return out
 
 
+def compat_session_with_state(store: Store, session: dict) -> dict:
+    """A session with its current ``state`` in the original's types (unversioned routes)."""
+    return compat_session(session, store.get_state(session["id"]))
+
+
 def _tail(store: Store, stream: str, session: dict, cap: int) -> tuple[list, int]:
     """The last ``cap`` items of a stream and the index of the first one."""
     count = session.get(_COUNTS[stream]) or 0
@@ -78,11 +85,11 @@ def full_session(store: Store, sid: str) -> dict:
     session = require_session(store, sid)
     events, first_event = _tail(store, "events", session, TAIL)
     metrics, first_metric = _tail(store, "metrics", session, TAIL)
-    out = session_with_state(store, session)
+    out = compat_session_with_state(store, session)
     out.update(
         state_history=state_history(store, session),
-        events=[compat_event_out(event) for event in events], events_truncated=first_event > 0,
-        metrics=[metric_out(point) for point in metrics], metrics_truncated=first_metric > 0,
+        events=[compat_event(event) for event in events], events_truncated=first_event > 0,
+        metrics=[compat_metric(point) for point in metrics], metrics_truncated=first_metric > 0,
     )
     return out
 

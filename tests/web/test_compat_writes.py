@@ -161,10 +161,10 @@ def test_metric_tags_list_and_object_normalize_to_one_form(web):
                                "tags": {"scene": "cave", "n": 2}, "metadata": {"k": "v"},
                                "timestamp": 1900000000})
     fps, mem = session(web, sid)["metrics"]
-    assert fps["tags"] == {"scene": "forest", "gpu": "", "url": "http://x"}
+    assert fps["tags"] == ["gpu", "scene:forest", "url:http://x"]
     assert (fps["type"], fps["value"], fps["count"], fps["sum"], fps["min"], fps["max"],
             fps["last"]) == ("gauge", 59.5, 1, 59.5, 59.5, 59.5, 59.5)
-    assert mem["tags"] == {"scene": "cave", "n": "2"} and mem["unit"] == "MB"
+    assert mem["tags"] == ["n:2", "scene:cave"] and mem["unit"] == "MB"
     assert mem["type"] == "counter" and mem["value"] == 3 and mem["metadata"] == {"k": "v"}
     assert mem["timestamp"] == "2030-03-17T17:46:40.000000Z"
 

@@ -10,7 +10,7 @@ from sanic.request import Request
 
 from ..jsonio import dumps, json_response
 from ..params import session_query
-from ..views import list_page, session_with_state
+from ..views import compat_session_with_state, list_page
 
 __all__ = ["bp", "EXPORT_PAGE"]
 
@@ -34,14 +34,14 @@ async def export(request: Request):
     page = list_page(store, query)
     if limited:
         headers = {"X-Next-Cursor": page.cursor} if page.cursor else {}
-        return json_response([session_with_state(store, s) for s in page.items], headers=headers)
+        return json_response([compat_session_with_state(store, s) for s in page.items], headers=headers)
     rest = store.iter_sessions(replace(query, cursor=page.cursor)) if page.cursor else ()
     sessions = chain(page.items, rest)
     response = await request.respond(content_type="application/json")
     await response.send("[")
     separator = ""
     while chunk := list(islice(sessions, EXPORT_PAGE)):
-        await response.send(separator + ",".join(dumps(session_with_state(store, s))
+        await response.send(separator + ",".join(dumps(compat_session_with_state(store, s))
                                                  for s in chunk))
         separator = ","
     await response.send("]")
