@@ -162,14 +162,33 @@ class Frame:
     invalid: dict = field(default_factory=dict)  # reason -> records dropped here (lenient decode)
 
 
-def _unpack(data: bytes, limits: Limits, max_bytes: int, strict_keys: bool = True) -> Any:
+REPR_KEY_CHARS = 200
+
+
+def _text_key(key: Any) -> str:
+    """A map key as text: what JSON would make of it (a number's digits, a tuple's repr)."""
+    if type(key) is str:
+        return key
+    if isinstance(key, bytes):
+        return key.decode("utf-8", "replace")
+    return repr(tuple(key) if isinstance(key, list) else key)[:REPR_KEY_CHARS]
+
+
+def _text_keys(pairs: list) -> dict:
+    return {_text_key(key): value for key, value in pairs}
+
+
+def _unpack(data: bytes, limits: Limits, max_bytes: int, keys: str = "strict") -> Any:
+    """Decode with limits; map keys must be strings (``strict``), may be anything hashable
+    (``any``), or are turned into text (``text``: numbers, bytes, even arrays)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ProtocolError("bad_type", "payload is not bytes")
     if len(data) > max_bytes:
         raise ProtocolError("too_large", f"{len(data)} bytes > {max_bytes}")
     try:
         return msgpack.unpackb(
-            data, raw=False, strict_map_key=strict_keys, use_list=True,
+            data, raw=False, strict_map_key=keys == "strict", use_list=True,
+            object_pairs_hook=_text_keys if keys == "text" else None,
             max_str_len=limits.max_string, max_bin_len=limits.max_string,
             max_array_len=max(limits.max_keys, limits.max_records), max_map_len=limits.max_keys,
         )
@@ -301,9 +320,16 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
     """Decode and validate a client frame; raises ``ProtocolError`` on any violation.
 
     With ``strict=False`` an invalid record is left out alone and counted in ``Frame.invalid``
-    by reason; the frame is still rejected whole when its envelope or a limit is broken.
+    by reason, and map keys that are not strings (an app's ``{1: "a"}``) are turned into text
+    rather than costing the frame; the frame is still rejected whole when its envelope or a
+    limit is broken.
     """
-    obj = _unpack(data, limits, limits.max_frame_bytes)
+    try:
+        obj = _unpack(data, limits, limits.max_frame_bytes)
+    except ProtocolError as exc:
+        if strict or exc.reason not in ("bad_key", "malformed"):
+            raise
+        obj = _unpack(data, limits, limits.max_frame_bytes, keys="text")
     if not isinstance(obj, list) or len(obj) != 5:
         raise ProtocolError("malformed", "frame is not a 5-element array")
     version, client_id, seq, dropped, records = obj
@@ -385,7 +411,7 @@ def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[dict, di
     ``batch["sessions"]`` and named in ``rejected`` (session id -> reason): one bad part never
     costs the others. Each part's content is checked by ``apply``; a bad envelope raises.
     """
-    obj = _unpack(data, limits, limits.max_batch_bytes, strict_keys=False)
+    obj = _unpack(data, limits, limits.max_batch_bytes, keys="any")
     if not isinstance(obj, dict):
         raise ProtocolError("malformed", "batch is not a map")
     for key, expected in _BATCH_HEADER.items():

@@ -197,3 +197,13 @@ def test_a_bad_part_is_taken_out_alone(bad, rejected):
 ], ids=["array", "no_seq", "seq_string", "truncated", "trailing"])
 def test_ack_rejections(data, reason):
     assert _reason(decode_ack, data) == reason
+
+
+def test_a_lenient_decode_turns_map_keys_into_text_and_keeps_every_record():
+    event = FULL_RECORDS[Kind.EVENT]
+    odd = list(event[:8]) + [{1: "a", b"b": 2, (3, 4): {5.5: None}}] + list(event[9:])
+    data = _frame([event, odd, event])
+    assert _reason(decode_frame, data) == "bad_key"  # strict: refused
+    frame = decode_frame(data, strict=False)
+    assert frame.invalid == {} and len(frame.records) == 3
+    assert frame.records[1][8] == {"1": "a", "b": 2, "(3, 4)": {"5.5": None}}
