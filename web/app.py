@@ -9,11 +9,11 @@ from sanic.request import Request
 
 from datacat.broker.store import open_store
 
-from . import validation
+from . import offload, validation
 from .auth import setup_auth
 from .dashboard import BLUEPRINTS as DASHBOARD
 from .dashboard import PLOTLY_JS, STATIC_DIR
-from .errors import describe
+from .errors import ApiError, describe
 from .jsonio import dumps, json_response
 from .metrics import Metrics
 from .routes import BLUEPRINTS
@@ -36,6 +36,7 @@ def create_app(settings: WebSettings) -> Sanic:
     app.ctx.metrics = Metrics()
     setup_auth(app, settings, on_failure=app.ctx.metrics.count_auth_failure)
     validation.install(app)
+    offload.install(app, settings.read_threads, settings.read_timeout, settings.write_threads)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
@@ -58,7 +59,9 @@ def create_app(settings: WebSettings) -> Sanic:
     @app.exception(Exception)
     async def _error(request: Request, exc: Exception):
         status, body, headers = describe(exc)
-        if status >= 500:
+        if isinstance(exc, ApiError) and status >= 500:  # expected (a read's deadline): one line
+            log.warning("%s %s: %s %s", request.method, request.path, status, exc.detail)
+        elif status >= 500:
             log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
         return json_response(body, status=status, headers=headers)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from sanic import Blueprint
@@ -13,6 +12,7 @@ from datacat.ids import uuid7
 
 from .. import writes
 from ..jsonio import json_response, read_object
+from ..offload import read, write
 from ..views import full_session, require_session
 
 __all__ = ["bp"]
@@ -21,17 +21,24 @@ bp = Blueprint("compat_sessions", url_prefix="/api/sessions")
 _OK = {"status": "ok"}
 
 
-async def _apply(request: Request, sid: str, part: dict) -> None:
-    """Write one session part with the one write path, off the event loop."""
+def _write(store, sid: str, part: dict, existing: bool) -> None:
+    if existing:
+        require_session(store, sid)
+    apply(store, {"sessions": {sid: part}})
+
+
+async def _apply(request: Request, sid: str, part: dict, existing: bool = False) -> None:
+    """Write one session part with the one write path, off the event loop.
+
+    With ``existing`` an unknown session is a 404 and nothing is written.
+    """
     writes.check_integers(part)
-    batch = {"sessions": {sid: part}}
-    await asyncio.to_thread(apply, request.app.ctx.store, batch)
+    await write(request, _write, request.app.ctx.store, sid, part, existing)
 
 
 async def _update(request: Request, sid: str, part: dict):
     """Apply ``part`` to an existing session; 404 for an unknown one."""
-    require_session(request.app.ctx.store, sid)
-    await _apply(request, sid, part)
+    await _apply(request, sid, part, existing=True)
     return json_response(_OK)
 
 
@@ -48,7 +55,7 @@ async def create(request: Request):
 @bp.get("/<sid:str>")
 async def get(request: Request, sid: str):
     """The session with state, state history, events and metrics (each capped)."""
-    return json_response(full_session(request.app.ctx.store, sid))
+    return json_response(await read(request, full_session, request.app.ctx.store, sid))
 
 
 #: ``POST /api/sessions/{id}/<route>`` bodies that become one item of a batch list:
