@@ -17,6 +17,7 @@ from .errors import ApiError, describe
 from .jsonio import dumps, json_response
 from .metrics import Metrics
 from .routes import BLUEPRINTS
+from .safe_store import SafeStore
 from .settings import WebSettings
 
 __all__ = ["create_app"]
@@ -28,7 +29,8 @@ def create_app(settings: WebSettings) -> Sanic:
     """A Sanic app serving DataCat's REST API from the store ``settings.store_url`` names.
 
     The store is opened before the server starts and closed after it stops; it is
-    ``app.ctx.store`` in between. Every error is answered as ``{error, detail}`` JSON.
+    ``app.ctx.store`` in between, wrapped so its reads come back well typed (``SafeStore``).
+    Every error is answered as ``{error, detail}`` JSON.
     Raises ``ValueError`` when ``settings.host`` is not loopback and no API token exists.
     """
     app = Sanic(settings.name, dumps=dumps)
@@ -47,7 +49,7 @@ def create_app(settings: WebSettings) -> Sanic:
 
     @app.before_server_start
     async def _open_store(app: Sanic, _loop=None) -> None:
-        app.ctx.store = open_store(settings.store_url)
+        app.ctx.store = SafeStore(open_store(settings.store_url))
 
     @app.after_server_stop
     async def _close_store(app: Sanic, _loop=None) -> None:
