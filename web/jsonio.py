@@ -54,8 +54,9 @@ def json_response(value: Any, status: int = 200, headers: dict | None = None) ->
 def read_object(request: Request, required: bool = False) -> dict:
     """The request body as a JSON object; an empty body is ``{}``.
 
-    Raises ``ApiError``: 400 ``bad_json`` for unparsable text (or an empty body when
-    ``required``), 422 ``invalid`` for JSON that is not an object or is nested too deep.
+    Raises ``ApiError``: 400 ``bad_json`` for unparsable text, text that is not valid
+    UTF-8 or holds a lone surrogate escape (or an empty body when ``required``), 422
+    ``invalid`` for JSON that is not an object or is nested too deep.
     A body the validation step parsed already (``request.ctx.json_body``) is reused.
     """
     parsed = getattr(request.ctx, "json_body", None)
@@ -74,4 +75,9 @@ def read_object(request: Request, required: bool = False) -> dict:
         raise ApiError(400, "bad_json", f"malformed JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise ApiError(422, "invalid", "request body must be a JSON object")
+    try:  # a lone surrogate escape ("\\ud800") parses, but is no text: nothing could store it
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ApiError(400, "bad_json", "text must be valid Unicode: "
+                       f"{exc.object[exc.start:exc.end]!a} is a lone surrogate") from None
     return value

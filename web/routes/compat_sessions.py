@@ -32,7 +32,7 @@ async def _apply(request: Request, sid: str, part: dict, existing: bool = False)
 
     With ``existing`` an unknown session is a 404 and nothing is written.
     """
-    writes.check_integers(part)
+    writes.check_numbers(part)
     await write(request, _write, request.app.ctx.store, sid, part, existing)
 
 
