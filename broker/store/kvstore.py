@@ -16,6 +16,9 @@ Keys (``\\x1f`` separates user-supplied parts):
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
   ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
   whose status is ``lost``
+- ``ik/<key>`` an idempotency key's ``{ts, answer}``; ``ikh/<hour>/<n>`` blocks of the keys
+  stored in that hour (``ikc/<hour>`` their count), ``ikh/`` the hours listed, so a put
+  deletes the keys of expired hours
 """
 
 from __future__ import annotations
