@@ -58,8 +58,5 @@ class SafeStore(Store):
     def workers(self):
         return [w for w in self.inner.workers() if isinstance(w, dict)]
 
-    def get_idempotent(self, key):
-        return self.inner.get_idempotent(key)
-
     def close(self):
         self.inner.close()

@@ -174,7 +174,8 @@ COMPONENTS = {
         "TooLarge": _error("the body is over the size limit"),
         "Invalid": _error("valid JSON that is not valid data; detail names the field"),
         "RateLimited": _error("too many failed attempts from this address", _RETRY),
-        "Unavailable": _error("the session index is still being built", _RETRY),
+        "Unavailable": _error("the session index is still being built, or a store read "
+                              "passed its deadline (error timeout)", _RETRY),
     },
     "securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer",
