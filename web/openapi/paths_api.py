@@ -23,7 +23,7 @@ _STREAM = [SID, query("start", {"type": "integer", "minimum": 0, "maximum": 2**6
            query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_STREAM_PAGE},
                  f"page size (1..{MAX_STREAM_PAGE}, default 100)")]
 _OK = {"200": json_ok(ref("Ok"))}
-_WRITE_ERRORS = (400, 404, 413, 422)
+_WRITE_ERRORS = (400, 404, 413, 415, 422)
 _KEY = param(HEADER, "header", {"type": "string", "minLength": 1, "maxLength": 255},
              "any unique string (a UUID): a retry with the same key within 24 h gets the "
              "first answer and writes nothing")
@@ -48,7 +48,7 @@ API_PATHS = {
             "200": json_ok({"type": "object", "required": ["session_id"],
                             "properties": {"session_id": {"type": "string"}}})},
         params=[_KEY], body=json_body(ref("CreateSession"), required=False),
-        errors=(400, 413, 422))},
+        errors=(400, 413, 415, 422))},
     "/api/sessions/{sid}": {"get": op(
         "sessions (original)", "A session with state, state history, events and metrics",
         {"200": json_ok(ref("FullSession"))}, params=[SID], errors=(404, 503))},
