@@ -28,16 +28,23 @@ def _read_routes(sid: str) -> list[str]:
             "/sessions", "/api/v1/products", "/metrics"]
 
 
-def _assert_readable(web, sid: str, stored: bool = True) -> None:
-    """Every route answers below 500; a stored session's own pages 200, typed as the original's."""
+def assert_readable(get, sid: str, stored: bool = True) -> None:
+    """Every route answers below 500; a stored session's own pages 200, typed as the original's.
+
+    ``get(path)`` is an HTTP GET on the server under test.
+    """
     for path in _read_routes(sid):
-        response = web.client.get(path)
+        response = get(path)
         assert response.status_code < 500, (path, response.text[:300])
         if stored and sid in path and "instant" not in path:
             assert response.status_code == 200, (path, response.text[:300])
     if stored:
-        response = web.client.get(f"/api/sessions/{sid}")
+        response = get(f"/api/sessions/{sid}")
         msgspec.json.decode(response.content, type=Session, strict=True)
+
+
+def _assert_readable(web, sid: str, stored: bool = True) -> None:
+    assert_readable(web.client.get, sid, stored)
 
 
 #: REST bodies with a field of the wrong type, per write route.
@@ -66,7 +73,8 @@ def test_rest_writes_with_wrong_types_are_4xx_and_the_session_stays_readable(web
     _assert_readable(web, sid)
 
 
-#: Session parts a (buggy or forged) daemon's batch may carry, each with one odd field.
+#: Session parts a (buggy or forged) daemon's batch may carry, each with one odd field
+#: (also sent through a live broker and worker: ``test_odd_input_tier.py``).
 PART_CONFUSED = {
     "event tags": {"events": [{"ts": 1.0, "name": "e", "labels": "ab"}]},
     "event exception": {"events": [{"ts": 1.0, "name": "e", "exception": "str"}]},
