@@ -59,12 +59,18 @@ def _tags(value) -> dict:
 
 
 def _fix(record, rules: dict, base: dict) -> dict:
-    """``record`` if every field passes its rule, else a copy with the fields fixed."""
+    """``record`` if every field passes its rule, else a copy with the fields fixed.
+
+    ``rules`` maps a field to ``(types, rule)``: a value of one of ``types`` (exactly, so
+    ``bool`` is no ``int``) is good as it is; any other goes through ``rule``.
+    """
     if not isinstance(record, dict):
         record = dict(base)
     fixed = None
-    for field, rule in rules.items():
+    for field, (types, rule) in rules.items():
         value = record.get(field)
+        if type(value) in types:
+            continue
         good = rule(value)
         if good is not value and (good != value or type(good) is not type(value)):
             fixed = fixed if fixed is not None else dict(record)
@@ -72,8 +78,11 @@ def _fix(record, rules: dict, base: dict) -> dict:
     return record if fixed is None else fixed
 
 
-def _times(*fields):
-    return dict.fromkeys(fields, _num)
+_NONE = type(None)
+_TEXT, _OPT_TEXT = frozenset({str}), frozenset({str, _NONE})
+_NUMBER, _OPT_NUMBER = frozenset({int, float}), frozenset({int, float, _NONE})
+_INT, _OPT_INT = frozenset({int}), frozenset({int, _NONE})
+_OPT_MAP, _CHECK = frozenset({dict, _NONE}), frozenset()  # _CHECK: always ask the rule
 
 
 def _episodes(value) -> list:
@@ -81,25 +90,44 @@ def _episodes(value) -> list:
             for e in value if isinstance(e, dict)] if isinstance(value, list) else []
 
 
+def _good_tags(value):
+    if value is None or isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(i, str) for k, i in value.items()):
+        return value
+    return _tags(value)
+
+
+def _good_strings(value):
+    if value is None or isinstance(value, list) and all(isinstance(i, str) for i in value):
+        return value
+    return _strings(value)
+
+
+def _good_episodes(value):
+    return value if value is None or value == [] else _episodes(value)
+
+
+_OPT_STR = (_OPT_TEXT, _str)
+_OPT_NUM = (_OPT_NUMBER, _num)
+_COUNT = (_INT, _int)
 _SESSION = {
-    "id": lambda v: _str(v, ""), "product": lambda v: _str(v, "unknown"),
-    "version": lambda v: _str(v, "unknown"),
-    "status": lambda v: v if v in _STATUSES else "active", "reason": _str,
-    "created_at": lambda v: _num(v, 0.0), "updated_at": lambda v: _num(v, 0.0),
-    **_times("ended_at", "last_heartbeat", "received_at", "hang_timeout"),
-    "machine_id": _str, "hostname": _str, "parent_session_id": _str, "daemon_id": _str,
-    "pid": lambda v: _int(v, None),
-    "tags": lambda v: v if v is None or isinstance(v, dict) and all(
-        isinstance(k, str) and isinstance(i, str) for k, i in v.items()) else _tags(v),
-    "event_count": _int, "metric_count": _int, "history_count": _int,
-    "hang_count": _int, "suspend_count": _int,
-    "hangs": lambda v: v if v is None or v == [] else _episodes(v),
-    "suspends": lambda v: v if v is None or v == [] else _episodes(v),
+    "id": (_TEXT, lambda v: _str(v, "")), "product": (_TEXT, lambda v: _str(v, "unknown")),
+    "version": (_TEXT, lambda v: _str(v, "unknown")),
+    "status": (_CHECK, lambda v: v if v in _STATUSES else "active"), "reason": _OPT_STR,
+    "created_at": (_NUMBER, lambda v: _num(v, 0.0)),
+    "updated_at": (_NUMBER, lambda v: _num(v, 0.0)),
+    "ended_at": _OPT_NUM, "last_heartbeat": _OPT_NUM, "received_at": _OPT_NUM,
+    "hang_timeout": _OPT_NUM, "machine_id": _OPT_STR, "hostname": _OPT_STR,
+    "parent_session_id": _OPT_STR, "daemon_id": _OPT_STR,
+    "pid": (_OPT_INT, lambda v: _int(v, None)), "tags": (_CHECK, _good_tags),
+    "event_count": _COUNT, "metric_count": _COUNT, "history_count": _COUNT,
+    "hang_count": _COUNT, "suspend_count": _COUNT,
+    "hangs": (_CHECK, _good_episodes), "suspends": (_CHECK, _good_episodes),
 }
 
-_EXCEPTION = {"type": _str, "message": _str, "file": _str, "function": _str,
-              "line": lambda v: _int(v, None),
-              "stacktrace": lambda v: v if isinstance(v, str) or v is None else _strings(v)}
+_EXCEPTION = {"type": _OPT_STR, "message": _OPT_STR, "file": _OPT_STR, "function": _OPT_STR,
+              "line": (_OPT_INT, lambda v: _int(v, None)),
+              "stacktrace": (_OPT_TEXT, _good_strings)}
 
 
 def _exception(value):
@@ -107,10 +135,10 @@ def _exception(value):
 
 
 _EVENT = {
-    "seq": lambda v: _int(v, None), "ts": lambda v: _num(v, 0.0), "recv": _num,
-    "name": lambda v: _str(v, UNREADABLE), "level": _str, "category": _str, "message": _str,
-    "labels": lambda v: v if v is None or v == [] else _strings(v), "data": _map,
-    "exception": _exception,
+    "seq": (_OPT_INT, lambda v: _int(v, None)), "ts": (_NUMBER, lambda v: _num(v, 0.0)),
+    "recv": _OPT_NUM, "name": (_TEXT, lambda v: _str(v, UNREADABLE)), "level": _OPT_STR,
+    "category": _OPT_STR, "message": _OPT_STR, "labels": (_CHECK, _good_strings),
+    "data": (_OPT_MAP, _map), "exception": (frozenset({_NONE}), _exception),
 }
 
 
@@ -123,13 +151,15 @@ def _buckets(value):
 
 
 _METRIC = {
-    "ts": lambda v: _num(v, 0.0), "name": lambda v: _str(v, UNREADABLE),
-    "type": lambda v: v if v in METRIC_TYPES else "gauge", "unit": _str,
-    "tags": _SESSION["tags"], "count": _int, **_times("sum", "min", "max", "last"),
-    "buckets": lambda v: v if v is None else _buckets(v), "metadata": _map,
+    "ts": (_NUMBER, lambda v: _num(v, 0.0)), "name": (_TEXT, lambda v: _str(v, UNREADABLE)),
+    "type": (_CHECK, lambda v: v if v in METRIC_TYPES else "gauge"), "unit": _OPT_STR,
+    "tags": (_CHECK, _good_tags), "count": _COUNT, "sum": _OPT_NUM, "min": _OPT_NUM,
+    "max": _OPT_NUM, "last": _OPT_NUM,
+    "buckets": (frozenset({_NONE}), _buckets), "metadata": (_OPT_MAP, _map),
 }
 
-_HISTORY = {"ts": lambda v: _num(v, 0.0), "patch": lambda v: _map(v, {})}
+_HISTORY = {"ts": (_NUMBER, lambda v: _num(v, 0.0)),
+            "patch": (frozenset({dict}), lambda v: _map(v, {}))}
 
 
 def session_record(record):
@@ -159,7 +189,10 @@ def state_doc(value) -> dict:
 
 def rollup_record(item):
     """A product rollup ``{product, version, total, by_status: {status: n}}``."""
-    return _fix(item, {"product": lambda v: _str(v, "unknown"),
-                       "version": lambda v: _str(v, "unknown"), "total": _int,
-                       "by_status": lambda v: {str(k): _int(n) for k, n in v.items()}
-                       if isinstance(v, dict) else {}}, {})
+    return _fix(item, _ROLLUP, {})
+
+
+_ROLLUP = {"product": (_TEXT, lambda v: _str(v, "unknown")),
+           "version": (_TEXT, lambda v: _str(v, "unknown")), "total": _COUNT,
+           "by_status": (_CHECK, lambda v: {str(k): _int(n) for k, n in v.items()}
+                         if isinstance(v, dict) else {})}
