@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from datacat.protocol import Kind
@@ -27,14 +28,16 @@ class ApplyResult:
 
 
 def apply(store: Store, batch: dict, now: float | None = None,
-          skip_invalid: bool = False) -> ApplyResult:
+          skip_invalid: bool = False,
+          before_write: Callable[[StoreTxn], None] | None = None) -> ApplyResult:
     """Validate ``batch``, then write it in one transaction.
 
     With ``daemon_id`` and ``seq`` in the batch, the dedup mark is part of the same
     transaction (``DuplicateBatch`` if seen). An invalid session part raises
     ``InvalidBatch`` before anything is written, or with ``skip_invalid`` (ingest: one
     app's bad data must not cost the others theirs) is left out and named in
-    ``result.rejected``. A bad envelope always raises.
+    ``result.rejected``. A bad envelope always raises. ``before_write(txn)`` runs first
+    inside the transaction (REST idempotency keys); whatever it raises writes nothing.
     """
     now = time.time() if now is None else now
     sessions = batch.get("sessions") if isinstance(batch, dict) else None
@@ -63,6 +66,8 @@ def apply(store: Store, batch: dict, now: float | None = None,
         if dedup is None:
             raise InvalidBatch("malformed", "only a daemon's batch carries watching")
     with store.transaction(dedup) as txn:
+        if before_write is not None:
+            before_write(txn)
         if watching is not None:
             sessions = _note_daemon(txn, batch, sessions, watching, now)
         for sid, part in sessions.items():

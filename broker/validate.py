@@ -25,8 +25,38 @@ def _ts(name: str, value: object) -> None:
         raise InvalidBatch("bad_field", f"{name} must be a timestamp in seconds")
 
 
+_STR, _OPT_STR, _MAP, _LIST = (str,), (str, type(None)), (dict, type(None)), (list, type(None))
+_OPT_NUM, _OPT_INT = (int, float, type(None)), (int, type(None))
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", dict: "a map",
+               list: "a list", type(None): "absent"}
+#: Fields readers rely on, by record, with the types they may have (absent is ``None``).
+_OPEN_TYPES = {"machine_id": _OPT_STR, "hostname": _OPT_STR, "parent_session_id": _OPT_STR,
+               "sdk": _OPT_STR, "pid": _OPT_INT, "start_time": _OPT_NUM,
+               "hang_timeout": _OPT_NUM, "tags": _MAP}
+_EVENT_TYPES = {"level": _OPT_STR, "category": _OPT_STR, "message": _OPT_STR,
+                "labels": _LIST, "data": _MAP, "exception": _MAP}
+_EXCEPTION_TYPES = {"type": _OPT_STR, "message": _OPT_STR, "file": _OPT_STR,
+                    "function": _OPT_STR, "line": _OPT_INT,
+                    "stacktrace": (list, str, type(None))}
+_METRIC_TYPES = {"unit": _OPT_STR, "tags": _MAP, "count": _OPT_INT, "sum": _OPT_NUM,
+                 "min": _OPT_NUM, "max": _OPT_NUM, "last": _OPT_NUM, "buckets": _LIST,
+                 "metadata": _MAP}
+
+
+def _typed(what: str, record: dict, types: dict) -> None:
+    """``bad_field`` naming the first field of ``record`` whose type is not in ``types``."""
+    for name, allowed in types.items():
+        value = record.get(name)
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            kinds = " or ".join(_TYPE_NAMES[kind] for kind in allowed)
+            raise InvalidBatch("bad_field", f"{what} {name} must be {kinds}")
+
+
 def validate_part(sid: object, part: object) -> None:
     """Raise ``InvalidBatch`` unless ``part`` is a well-typed session part.
+
+    Every field a reader uses must have its type (``bad_field`` names the first that
+    does not); what lists and maps hold (labels, tag values, data) is the readers' to render.
 
     The wire decoder and the REST JSON parser bound nesting before this; state patches are
     checked again because the merge recurses into them (no recursion bomb reaches it).
@@ -45,6 +75,7 @@ def validate_part(sid: object, part: object) -> None:
         check_label("version", opened.get("version"))
         if opened.get("ts") is not None:
             _ts("open ts", opened["ts"])
+        _typed("open", opened, _OPEN_TYPES)
     for entry in part.get("state", ()):
         if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)):
             raise InvalidBatch("bad_field", "state entries are [ts, patch-map]")
@@ -58,11 +89,17 @@ def validate_part(sid: object, part: object) -> None:
             raise InvalidBatch("bad_field", "events must be maps")
         check_label("event name", event.get("name"))
         _ts("event ts", event.get("ts"))
+        _typed("event", event, _EVENT_TYPES)
+        if event.get("exception") is not None:
+            _typed("event exception", event["exception"], _EXCEPTION_TYPES)
     for point in part.get("metrics", ()):
         if not isinstance(point, dict) or point.get("type") not in METRIC_TYPES:
             raise InvalidBatch("bad_field", "metric points need a known type")
         check_label("metric name", point.get("name"))
         _ts("metric ts", point.get("ts"))
+        _typed("metric", point, _METRIC_TYPES)
+        if point.get("count") is not None and point["count"] < 0:
+            raise InvalidBatch("bad_field", "metric count must not be negative")
     if part.get("beat") is not None:
         _ts("beat", part["beat"])
     for record in part.get("lifecycle", ()):

@@ -25,10 +25,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="API token file; required unless --host is loopback")
     parser.add_argument("--broker-stats", default=defaults.broker_stats,
                         help="the broker's counters endpoint (for /metrics and /api/v1/stats)")
+    parser.add_argument("--read-timeout", type=float, default=defaults.read_timeout,
+                        help="seconds a store read may take before the request gets 503")
     args = parser.parse_args(argv)
     try:
         serve(WebSettings(store_url=args.store, host=args.host, port=args.port,
-                          tokens_file=args.tokens_file, broker_stats=args.broker_stats))
+                          tokens_file=args.tokens_file, broker_stats=args.broker_stats,
+                          read_timeout=args.read_timeout))
     except (ValueError, StoreError) as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
 

@@ -9,14 +9,15 @@ from sanic.request import Request
 
 from datacat.broker.store import open_store
 
-from . import validation
+from . import offload, validation
 from .auth import setup_auth
 from .dashboard import BLUEPRINTS as DASHBOARD
 from .dashboard import PLOTLY_JS, STATIC_DIR
-from .errors import describe
+from .errors import ApiError, describe
 from .jsonio import dumps, json_response
 from .metrics import Metrics
 from .routes import BLUEPRINTS
+from .safe_store import SafeStore
 from .settings import WebSettings
 
 __all__ = ["create_app"]
@@ -28,7 +29,8 @@ def create_app(settings: WebSettings) -> Sanic:
     """A Sanic app serving DataCat's REST API from the store ``settings.store_url`` names.
 
     The store is opened before the server starts and closed after it stops; it is
-    ``app.ctx.store`` in between. Every error is answered as ``{error, detail}`` JSON.
+    ``app.ctx.store`` in between, wrapped so its reads come back well typed (``SafeStore``).
+    Every error is answered as ``{error, detail}`` JSON.
     Raises ``ValueError`` when ``settings.host`` is not loopback and no API token exists.
     """
     app = Sanic(settings.name, dumps=dumps)
@@ -36,6 +38,7 @@ def create_app(settings: WebSettings) -> Sanic:
     app.ctx.metrics = Metrics()
     setup_auth(app, settings, on_failure=app.ctx.metrics.count_auth_failure)
     validation.install(app)
+    offload.install(app, settings.read_threads, settings.read_timeout, settings.write_threads)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
@@ -46,7 +49,7 @@ def create_app(settings: WebSettings) -> Sanic:
 
     @app.before_server_start
     async def _open_store(app: Sanic, _loop=None) -> None:
-        app.ctx.store = open_store(settings.store_url)
+        app.ctx.store = SafeStore(open_store(settings.store_url))
 
     @app.after_server_stop
     async def _close_store(app: Sanic, _loop=None) -> None:
@@ -58,7 +61,9 @@ def create_app(settings: WebSettings) -> Sanic:
     @app.exception(Exception)
     async def _error(request: Request, exc: Exception):
         status, body, headers = describe(exc)
-        if status >= 500:
+        if isinstance(exc, ApiError) and status >= 500:  # expected (a read's deadline): one line
+            log.warning("%s %s: %s %s", request.method, request.path, status, exc.detail)
+        elif status >= 500:
             log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
         return json_response(body, status=status, headers=headers)
 

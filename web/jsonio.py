@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from typing import Any
 
 from sanic.request import Request
@@ -11,7 +12,7 @@ from sanic.response import HTTPResponse
 
 from .errors import ApiError
 
-__all__ = ["dumps", "json_response", "read_object"]
+__all__ = ["dumps", "json_response", "read_object", "body_bytes"]
 
 _JSON = "application/json"
 
@@ -51,17 +52,49 @@ def json_response(value: Any, status: int = 200, headers: dict | None = None) ->
     return HTTPResponse(dumps(value), status=status, headers=headers, content_type=_JSON)
 
 
+#: ``Content-Encoding`` → the ``zlib`` window bits that undo it.
+_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def body_bytes(request: Request) -> bytes:
+    """The request body, decompressed if ``Content-Encoding`` is ``gzip`` or ``deflate``.
+
+    The original's daemon gzips its requests. Raises ``ApiError``: 415 for another
+    encoding, 400 for a damaged stream, 413 when it inflates past the body size limit.
+    """
+    raw = request.body or b""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity") or not raw:
+        return raw
+    if encoding not in _DECODERS:
+        raise ApiError(415, "unsupported_encoding",
+                       f"Content-Encoding {encoding!r}: use gzip, deflate or none")
+    limit = request.app.config.REQUEST_MAX_SIZE
+    inflater = zlib.decompressobj(_DECODERS[encoding])
+    try:
+        body = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise ApiError(400, "bad_encoding", f"the {encoding} body is damaged: {exc}") from None
+    if len(body) > limit:
+        raise ApiError(413, "too_large", f"the body inflates past {limit} bytes")
+    if not inflater.eof:
+        raise ApiError(400, "bad_encoding", f"the {encoding} body is cut short")
+    return body
+
+
 def read_object(request: Request, required: bool = False) -> dict:
     """The request body as a JSON object; an empty body is ``{}``.
 
-    Raises ``ApiError``: 400 ``bad_json`` for unparsable text (or an empty body when
-    ``required``), 422 ``invalid`` for JSON that is not an object or is nested too deep.
+    A compressed body is inflated first (``body_bytes``).
+    Raises ``ApiError``: 400 ``bad_json`` for unparsable text, text that is not valid
+    UTF-8 or holds a lone surrogate escape (or an empty body when ``required``), 422
+    ``invalid`` for JSON that is not an object or is nested too deep.
     A body the validation step parsed already (``request.ctx.json_body``) is reused.
     """
     parsed = getattr(request.ctx, "json_body", None)
     if parsed is not None:
         return parsed
-    raw = request.body
+    raw = body_bytes(request)
     if not raw or not raw.strip():
         if required:
             raise ApiError(400, "bad_json", "request body must be a JSON object")
@@ -74,4 +107,9 @@ def read_object(request: Request, required: bool = False) -> dict:
         raise ApiError(400, "bad_json", f"malformed JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise ApiError(422, "invalid", "request body must be a JSON object")
+    try:  # a lone surrogate escape ("\\ud800") parses, but is no text: nothing could store it
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ApiError(400, "bad_json", "text must be valid Unicode: "
+                       f"{exc.object[exc.start:exc.end]!a} is a lone surrogate") from None
     return value

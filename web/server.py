@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 from datacat.broker.store import open_store
 
 from .app import create_app
 from .settings import WebSettings
 
-__all__ = ["serve"]
+__all__ = ["serve", "SWITCH_INTERVAL"]
+
+#: Seconds a thread holds the GIL before another may take it (Python's default is 0.005):
+#: with reads in worker threads, the event loop waits at most about this long per turn.
+SWITCH_INTERVAL = 0.001
 
 
 def serve(settings: WebSettings) -> None:
@@ -18,6 +24,7 @@ def serve(settings: WebSettings) -> None:
     SIGINT/SIGTERM handlers stop the loop, then ``after_server_stop`` closes the store.
     """
     open_store(settings.store_url).close()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     app = create_app(settings)
     app.run(host=settings.host, port=settings.port, single_process=True,
             access_log=False, motd=False)

@@ -13,7 +13,7 @@ from datacat.protocol import METRIC_TYPES, Kind, ProtocolError, check_tree
 from .errors import ApiError
 from .timefmt import parse_time
 
-__all__ = ["EXCEPTION_FIELDS", "check_integers", "open_part", "state_entry", "event_record", "metric_point",
+__all__ = ["EXCEPTION_FIELDS", "check_numbers", "open_part", "state_entry", "event_record", "metric_point",
            "end_record", "crash_record", "normalize_tags"]
 
 #: The original's flat exception fields → keys of our event's ``exception`` map.
@@ -76,11 +76,13 @@ def _strings(body: dict, field: str) -> list | None:
 _INT_RANGE = (-(2**63), 2**64 - 1)
 
 
-def check_integers(part: dict) -> None:
-    """422 naming the first integer anywhere in ``part`` outside the 64-bit range.
+def check_numbers(part: dict) -> None:
+    """422 naming the first number anywhere in ``part`` that the store cannot hold.
 
-    JSON integers are unbounded; the store's encoding is not, so such a value must be
-    refused here rather than fail the write. Named by its path in the stored record.
+    JSON integers are unbounded and ``1e400`` parses as infinity; the store's encoding
+    holds 64-bit integers and finite floats only, so such a value must be refused here
+    rather than fail the write or be read back as ``null``. Named by its path in the
+    stored record.
     """
     stack = [("", part)]
     while stack:
@@ -92,6 +94,8 @@ def check_integers(part: dict) -> None:
         else:
             if isinstance(node, int) and not _INT_RANGE[0] <= node <= _INT_RANGE[1]:
                 raise _invalid(path.split(".", 1)[-1], "holds an integer outside the 64-bit range")
+            if isinstance(node, float) and not math.isfinite(node):
+                raise _invalid(path.split(".", 1)[-1], "holds a number too large for a float")
             continue
         stack.extend(reversed(children))  # depth first, in document order
 

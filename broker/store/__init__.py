@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from .base import STATUSES, Page, SessionQuery, Store, StoreTxn
+from .base import IDEMPOTENCY_TTL, STATUSES, Page, SessionQuery, Store, StoreTxn
 
-__all__ = ["open_store", "Store", "StoreTxn", "SessionQuery", "Page", "STATUSES"]
+__all__ = ["open_store", "Store", "StoreTxn", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
 
 
 def open_store(url: str) -> Store:

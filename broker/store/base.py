@@ -19,10 +19,12 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-__all__ = ["Store", "StoreTxn", "SessionQuery", "Page", "STATUSES"]
+__all__ = ["Store", "StoreTxn", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
 
 #: Every status a session can have.
 STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
+#: Seconds an idempotency key's answer is kept (``StoreTxn.put_idempotent``).
+IDEMPOTENCY_TTL = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,24 @@ class StoreTxn(abc.ABC):
     @abc.abstractmethod
     def put_worker(self, record: dict) -> None:
         """Create or replace an ingest worker's record ``{id, host, pid, last_seen, counters}``."""
+
+    # Idempotency keys (REST ``Idempotency-Key``): a write and the answer it gave commit in
+    # one transaction, so a retried request finds the answer, or neither was stored.
+
+    @abc.abstractmethod
+    def get_idempotent(self, key: str, now: float) -> dict | None:
+        """The answer ``put_idempotent`` stored under ``key``, if stored within
+        ``IDEMPOTENCY_TTL`` seconds before ``now``; else ``None``. ``key`` is any string
+        (at most 255 characters)."""
+
+    @abc.abstractmethod
+    def put_idempotent(self, key: str, answer: dict, now: float) -> None:
+        """Store ``answer`` (a msgpack-able map) under ``key`` at time ``now``, replacing any.
+
+        It commits with this transaction's other writes, or not at all. Answers older than
+        ``IDEMPOTENCY_TTL`` are never returned again and their space is reclaimed (here or
+        by the backend's own expiry; a Redis backend may simply ``SET ... EX``).
+        """
 
 
 class Store(abc.ABC):

@@ -16,6 +16,9 @@ Keys (``\\x1f`` separates user-supplied parts):
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
   ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
   whose status is ``lost``
+- ``ik/<key>`` an idempotency key's ``{ts, answer}``; ``ikh/<hour>/<n>`` blocks of the keys
+  stored in that hour (``ikc/<hour>`` their count), ``ikh/`` the hours listed, so a put
+  deletes the keys of expired hours
 """
 
 from __future__ import annotations
@@ -156,11 +159,12 @@ class KVStore(Store):
         if cursor and cursor.startswith("s") != by_status:
             raise ValueError(f"not a session cursor for this query: {cursor!r}")
         count = self._get("ixc/" + name, 0)
-        try:  # a cursor is a position in the index; never past its end (no repeats)
-            position = min(int(cursor[by_status:]), count) if cursor else count
-        except ValueError:
-            raise ValueError(f"not a session cursor: {query.cursor!r}") from None
-        return name, by_status, position
+        if not cursor:
+            return name, by_status, count
+        digits = cursor[by_status:]  # a position in the index: digits only, never negative
+        if not (digits.isascii() and digits.isdigit()):
+            raise ValueError(f"not a session cursor: {query.cursor!r}")
+        return name, by_status, min(int(digits), count)  # never past its end (no repeats)
 
     def products(self):
         pairs = self._get("r/", [])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datacat.merge import deep_merge, diff
 
-from .base import StoreTxn
-from .codec import BLOCK, SEP, STREAMS, index_names, pack, unpack
+from .base import IDEMPOTENCY_TTL, StoreTxn
+from .codec import BLOCK, SEP, STREAMS, index_names, iter_items, pack, unpack
 from .kv import KVBackend
 
 __all__ = ["KVTxn", "identity"]
@@ -105,6 +105,43 @@ class KVTxn(StoreTxn):
         if record["id"] not in known:
             self._set_raw(prefix, pack(known + [record["id"]]))
         self._set_raw(prefix + record["id"], pack(record))
+
+    def get_idempotent(self, key, now):
+        stored = unpack(self._get_raw("ik/" + key))
+        if stored is None or not now - IDEMPOTENCY_TTL <= stored["ts"]:
+            return None
+        return stored["answer"]
+
+    def put_idempotent(self, key, answer, now):
+        """Also files ``key`` under its hour (``ikh/<hour>/<block>``, count ``ikc/<hour>``;
+        ``ikh/`` lists the hours) and deletes the keys of every hour wholly expired."""
+        hour, hours = int(now // 3600), unpack(self._get_raw("ikh/"), [])
+        kept = [h for h in hours if (h + 1) * 3600 >= now - IDEMPOTENCY_TTL]
+        for old in hours:
+            if old not in kept:
+                self._drop_hour(old, now)
+        if hour not in kept:
+            kept.append(hour)
+        if kept != hours:
+            self._set_raw("ikh/", pack(kept))
+        count = unpack(self._get_raw(f"ikc/{hour}"), 0)
+        self._set_raw(f"ikc/{hour}", pack(self._append_raw(f"ikh/{hour}", count, [key])))
+        self._set_raw("ik/" + key, pack({"ts": now, "answer": answer}))
+
+    def _drop_hour(self, hour: int, now: float) -> None:
+        """Delete the expired keys filed under ``hour`` (one put again since stays) and the filing."""
+        blocks = [f"ikh/{hour}/{b}" for b in
+                  range((unpack(self._get_raw(f"ikc/{hour}"), 0) + BLOCK - 1) // BLOCK)]
+        keys = ["ik/" + key for block in blocks for key in iter_items(self._get_raw(block) or b"")]
+        raws = self._kv.get_many([k for k in keys if k not in self._cache])
+        fetched = dict(zip([k for k in keys if k not in self._cache], raws))
+        for name in keys:
+            stored = unpack(self._cache[name] if name in self._cache else fetched[name])
+            if stored is not None and stored["ts"] < now - IDEMPOTENCY_TTL:
+                self._set_raw(name, None)
+        for block in blocks:
+            self._set_raw(block, None)
+        self._set_raw(f"ikc/{hour}", None)
 
     def _index(self, sid: str, names) -> None:
         for name in names:

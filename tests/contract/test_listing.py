@@ -104,8 +104,9 @@ def test_list_sessions_rejects_a_zero_limit_and_a_bad_cursor(fleet):
     for limit in (0, -1):
         with pytest.raises(ValueError):
             fleet.list_sessions(SessionQuery(limit=limit))
-    with pytest.raises(ValueError):
-        fleet.list_sessions(SessionQuery(cursor="not-a-cursor"))
+    for cursor in ("not-a-cursor", "-5", "+5", " 5", "5_0"):
+        with pytest.raises(ValueError):
+            fleet.list_sessions(SessionQuery(cursor=cursor))
 
 
 def test_a_cursor_past_the_end_repeats_nothing(many):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from datacat.web.errors import ApiError
-from datacat.web.writes import check_integers
+from datacat.web.writes import check_numbers
 
 HUGE = 2**64
 
@@ -32,6 +32,6 @@ def test_create_with_an_out_of_range_pid_is_422(web):
 
 
 def test_the_64_bit_edges_pass():
-    check_integers({"state": [[0, {"a": 2**64 - 1, "b": -(2**63)}]]})
+    check_numbers({"state": [[0, {"a": 2**64 - 1, "b": -(2**63)}]]})
     with pytest.raises(ApiError):
-        check_integers({"state": [[0, {"b": -(2**63) - 1}]]})
+        check_numbers({"state": [[0, {"b": -(2**63) - 1}]]})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 from urllib.parse import unquote
@@ -10,11 +9,11 @@ from urllib.parse import unquote
 from sanic.request import Request
 
 from ..jsonio import json_response
-from .blueprint import api, dashboard_of
+from ..offload import read
+from .blueprint import api, dashboard_of, find_sessions
 from .crossmetric import SAMPLE_SESSIONS, cross_metric, read_points
 from .filters import parse_filter
 from .instant import instant_for_change, instant_for_event
-from .listing import list_sessions
 from .overview import overview
 from .render import render, timing
 
@@ -34,10 +33,8 @@ async def metric_json(request: Request):
     """One metric over the newest ``SAMPLE_SESSIONS`` sessions the sessions-page filter keeps."""
     dashboard = await dashboard_of(request)
     flt = replace(parse_filter(request.args), cursor="", sort="created", order="desc")
-    expensive = dashboard.probes.tester(dashboard.store, flt.state, flt.event)
-    listing = list_sessions(dashboard.index, flt, time.time(), expensive,
-                            dashboard.listing_cache, page_size=SAMPLE_SESSIONS)
-    points = await asyncio.to_thread(read_points, dashboard.store, listing.rows)
+    listing = await find_sessions(request, dashboard, flt, time.time(), SAMPLE_SESSIONS)
+    points = await read(request, read_points, dashboard.store, listing.rows)
     data = cross_metric(points, request.args.get("metric") or "")
     return json_response(data, headers={"Cache-Control": "no-store", **timing(request)})
 
@@ -46,11 +43,14 @@ async def metric_json(request: Request):
 async def instant(request: Request, sid: str):
     """An HTML fragment: the event or state change clicked on the timeline, with its diff."""
     store = request.app.ctx.store
-    session = store.get_session(unquote(sid))
     change, event = request.args.get("change") or "", request.args.get("event") or ""
-    if session is None or not (change.isdigit() or event.isdigit()):
+    if not (change.isdigit() or event.isdigit()):
         return render(request, "instant.html", status=404, instant=None)
-    found = await asyncio.to_thread(
-        instant_for_change if change.isdigit() else instant_for_event, store, session,
-        int(change or event))
+    find = instant_for_change if change.isdigit() else instant_for_event
+
+    def found_instant():
+        session = store.get_session(unquote(sid))
+        return None if session is None else find(store, session, int(change or event))
+
+    found = await read(request, found_instant)
     return render(request, "instant.html", status=200 if found else 404, instant=found)

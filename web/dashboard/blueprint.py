@@ -7,9 +7,12 @@ import time
 from sanic import Blueprint, Sanic
 from sanic.request import Request
 
+from ..offload import read
+from .filters import SessionFilter
+from .listing import PAGE_SIZE, Listing, list_sessions
 from .state import Dashboard
 
-__all__ = ["pages", "api", "dashboard_of"]
+__all__ = ["pages", "api", "dashboard_of", "find_sessions"]
 
 pages = Blueprint("dashboard_pages")
 api = Blueprint("dashboard_api", url_prefix="/dashboard")
@@ -42,3 +45,12 @@ async def dashboard_of(request: Request) -> Dashboard:
     dashboard = request.app.ctx.dashboard
     await dashboard.ready.wait()
     return dashboard
+
+
+async def find_sessions(request: Request, dashboard: Dashboard, flt: SessionFilter, now: float,
+                        page_size: int = PAGE_SIZE) -> Listing:
+    """``list_sessions`` for ``flt``: on the loop from the index alone, or in the read pool
+    (with its deadline) when a state or event filter has to read the store."""
+    expensive = dashboard.probes.tester(dashboard.store, flt.state, flt.event)
+    args = (dashboard.index, flt, now, expensive, dashboard.listing_cache, page_size)
+    return list_sessions(*args) if expensive is None else await read(request, list_sessions, *args)

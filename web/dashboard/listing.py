@@ -6,6 +6,7 @@ import base64
 import bisect
 import json
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from datacat.broker.store import STATUSES
@@ -87,16 +88,20 @@ def _known_total(index: SessionIndex, flt: SessionFilter, since, until) -> int |
 def _sorted(index: SessionIndex, flt: SessionFilter, now: float, cache: OrderedDict) -> list:
     """Every cheap match, ascending by ``(sort value, start, id)``; cached per index change."""
     key = (flt.key(), index.generation, int(now) if flt.range not in ("all", "custom") else 0)
-    if key not in cache:
-        since, until = flt.bounds(now)
-        test = _cheap_test(flt)
-        rows = [s for s in index.walk(since, until, newest_first=False) if test is None or test(s)]
-        rows.sort(key=_value(flt.sort, now))  # stable: ties stay in (start, id) order
-        cache[key] = rows
-        while len(cache) > _CACHED_ORDERS:
+    rows = cache.get(key)
+    if rows is not None:
+        with suppress(KeyError):  # a listing in another thread may have dropped it since
+            cache.move_to_end(key)
+        return rows
+    since, until = flt.bounds(now)
+    test = _cheap_test(flt)
+    rows = [s for s in index.walk(since, until, newest_first=False) if test is None or test(s)]
+    rows.sort(key=_value(flt.sort, now))  # stable: ties stay in (start, id) order
+    cache[key] = rows
+    while len(cache) > _CACHED_ORDERS:
+        with suppress(KeyError):
             cache.popitem(last=False)
-    cache.move_to_end(key)
-    return cache[key]
+    return rows
 
 
 def _candidates(index: SessionIndex, flt: SessionFilter, now: float, cursor, cache):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from urllib.parse import unquote
 
 from sanic.request import Request
 
-from .blueprint import dashboard_of, pages
+from ..offload import read
+from .blueprint import dashboard_of, find_sessions, pages
 from .events import event_query
 from .filters import RANGES, SORTS, STATUS_CHOICES, parse_filter
-from .listing import list_sessions
 from .overview import overview
-from .product import product_page
+from .product import crash_sample, product_page
 from .render import render
 from .session_page import session_page
 
@@ -48,9 +47,9 @@ async def sessions_page(request: Request):
     dashboard = await dashboard_of(request)
     store, index, now = dashboard.store, dashboard.index, time.time()
     flt = parse_filter(request.args)
-    expensive = dashboard.probes.tester(store, flt.state, flt.event)
-    listing = list_sessions(index, flt, now, expensive, dashboard.listing_cache)
-    rows = [index.note(record) if (record := store.get_session(s.id)) else s for s in listing.rows]
+    listing = await find_sessions(request, dashboard, flt, now)
+    records = await read(request, lambda: [store.get_session(s.id) for s in listing.rows])
+    rows = [index.note(record) if record else s for s, record in zip(listing.rows, records)]
     versions = sorted(v for p, v in index.rollup.versions if p == flt.product)
     return render(request, "sessions.html", flt=flt, listing=listing, rows=rows, now=now,
                   products=sorted({p for p, _ in index.rollup.versions}), versions=versions,
@@ -61,12 +60,16 @@ async def sessions_page(request: Request):
 async def session_view(request: Request, sid: str):
     """Header, timeline, state, metrics, crash report and events of one session."""
     store, sid = request.app.ctx.store, unquote(sid)  # Sanic leaves path parameters quoted
-    session = store.get_session(sid)
-    if session is None:
+    query, now = event_query(request.args), time.time()
+
+    def context() -> dict | None:
+        session = store.get_session(sid)
+        return None if session is None else session_page(store, session, now, query)
+
+    found = await read(request, context)
+    if found is None:
         return not_found(request, f"session {sid}")
-    context = await asyncio.to_thread(session_page, store, session, time.time(),
-                                      event_query(request.args))
-    return render(request, "session.html", **context)
+    return render(request, "session.html", **found)
 
 
 @pages.get("/products/<name:path>")
@@ -75,6 +78,8 @@ async def product_view(request: Request, name: str):
     dashboard, name = await dashboard_of(request), unquote(name)
     if not any(product == name for product, _ in dashboard.index.rollup.versions):
         return not_found(request, f"product {name}")
+    crashed = crash_sample([s for s in dashboard.index.by_id.values() if s.product == name])
+    await read(request, dashboard.signatures.warm, dashboard.store, crashed)
     context = product_page(dashboard.index, dashboard.store, name, time.time(),
                            dashboard.signatures)
     return render(request, "product.html", **context)

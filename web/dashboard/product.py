@@ -9,7 +9,7 @@ from datacat.broker.store import Store
 from ..figures import CRASH_EVENT, percentile, version_comparison
 from .index import SessionIndex
 
-__all__ = ["product_page", "CrashSignatures", "CRASH_SAMPLE"]
+__all__ = ["product_page", "crash_sample", "CrashSignatures", "CRASH_SAMPLE"]
 
 #: Most recent crashed sessions of a product whose crash event is read for its reason.
 CRASH_SAMPLE = 200
@@ -28,6 +28,11 @@ class CrashSignatures:
         if signature is None:
             signature = self._cache[summary.id] = _signature(store, summary)
         return signature
+
+    def warm(self, store: Store, summaries) -> None:
+        """Read the signatures of ``summaries`` not cached yet (off the event loop)."""
+        for summary in summaries:
+            self.get(store, summary)
 
 
 def _signature(store: Store, summary) -> str:
@@ -51,12 +56,17 @@ def _top(counts: Counter, n: int) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
+def crash_sample(summaries) -> list:
+    """The ``CRASH_SAMPLE`` latest crashed sessions among ``summaries``."""
+    return sorted((s for s in summaries if s.status == "crashed"),
+                  key=lambda s: s.incident or 0, reverse=True)[:CRASH_SAMPLE]
+
+
 def product_page(index: SessionIndex, store: Store, product: str, now: float,
                  signatures: CrashSignatures) -> dict:
     """Per version: sessions, crash-free %, hang rate %, median length, top crash reasons."""
     summaries = [s for s in index.by_id.values() if s.product == product]
-    crashed = sorted((s for s in summaries if s.status == "crashed"),
-                     key=lambda s: s.incident or 0, reverse=True)[:CRASH_SAMPLE]
+    crashed = crash_sample(summaries)
     reasons: dict[str, Counter] = {}
     for summary in crashed:
         reasons.setdefault(summary.version, Counter())[signatures.get(store, summary)] += 1

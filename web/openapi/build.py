@@ -8,8 +8,8 @@ __all__ = ["ref", "nullable", "op", "json_body", "json_ok", "param", "query", "S
 _GUARDED = {"401": {"$ref": "#/components/responses/Unauthorized"},
             "403": {"$ref": "#/components/responses/Forbidden"},
             "429": {"$ref": "#/components/responses/RateLimited"}}
-_ERRORS = {400: "BadRequest", 404: "NotFound", 413: "TooLarge", 422: "Invalid",
-           503: "Unavailable"}
+_ERRORS = {400: "BadRequest", 404: "NotFound", 413: "TooLarge", 415: "UnsupportedEncoding",
+           422: "Invalid", 503: "Unavailable"}
 
 
 def ref(name: str) -> dict:

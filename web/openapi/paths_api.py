@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datacat.broker.store import STATUSES
 
+from ..idempotency import HEADER
 from ..params import MAX_PAGE
 from ..routes.v1_sessions import MAX_STREAM_PAGE
-from .build import SID, json_body, json_ok, op, query, ref, time_query
+from .build import SID, json_body, json_ok, op, param, query, ref, time_query
 
 __all__ = ["API_PATHS"]
 
@@ -22,11 +23,14 @@ _STREAM = [SID, query("start", {"type": "integer", "minimum": 0, "maximum": 2**6
            query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_STREAM_PAGE},
                  f"page size (1..{MAX_STREAM_PAGE}, default 100)")]
 _OK = {"200": json_ok(ref("Ok"))}
-_WRITE_ERRORS = (400, 404, 413, 422)
+_WRITE_ERRORS = (400, 404, 413, 415, 422)
+_KEY = param(HEADER, "header", {"type": "string", "minLength": 1, "maxLength": 255},
+             "any unique string (a UUID): a retry with the same key within 24 h gets the "
+             "first answer and writes nothing")
 
 
 def _write(summary: str, schema: str, required: bool = True) -> dict:
-    return {"post": op("sessions (original)", summary, _OK, params=[SID],
+    return {"post": op("sessions (original)", summary, _OK, params=[SID, _KEY],
                        body=json_body(ref(schema), required=required), errors=_WRITE_ERRORS)}
 
 
@@ -35,7 +39,7 @@ _EXPORT = {"get": op(
         "200": json_ok({"type": "array", "items": ref("SessionWithState")}, headers={
             "X-Next-Cursor": {"schema": {"type": "string"},
                               "description": "with limit: the cursor of the next page"}})},
-    params=[*_FILTERS, _LIMIT], errors=(400,),
+    params=[*_FILTERS, _LIMIT], errors=(400, 503),
     description="Without limit the whole set is streamed; with limit one page is returned.")}
 
 API_PATHS = {
@@ -43,10 +47,11 @@ API_PATHS = {
         "sessions (original)", "Create a session", {
             "200": json_ok({"type": "object", "required": ["session_id"],
                             "properties": {"session_id": {"type": "string"}}})},
-        body=json_body(ref("CreateSession"), required=False), errors=(400, 413, 422))},
+        params=[_KEY], body=json_body(ref("CreateSession"), required=False),
+        errors=(400, 413, 415, 422))},
     "/api/sessions/{sid}": {"get": op(
         "sessions (original)", "A session with state, state history, events and metrics",
-        {"200": json_ok(ref("FullSession"))}, params=[SID], errors=(404,))},
+        {"200": json_ok(ref("FullSession"))}, params=[SID], errors=(404, 503))},
     "/api/sessions/{sid}/state": _write("Deep-merge a state patch", "StateIn"),
     "/api/sessions/{sid}/events": _write("Log an event", "EventIn"),
     "/api/sessions/{sid}/metrics": _write("Record a metric sample", "MetricIn"),
@@ -57,26 +62,26 @@ API_PATHS = {
     "/api/grafana/sessions": _EXPORT,
     "/api/v1/sessions": {"get": op(
         "sessions", "Sessions, filtered and cursor-paged, newest first",
-        {"200": json_ok(ref("SessionPage"))}, params=[*_FILTERS, _LIMIT], errors=(400,))},
+        {"200": json_ok(ref("SessionPage"))}, params=[*_FILTERS, _LIMIT], errors=(400, 503))},
     "/api/v1/sessions/{sid}": {"get": op(
         "sessions", "A session with its current state", {"200": json_ok(ref("SessionWithState"))},
-        params=[SID], errors=(404,))},
+        params=[SID], errors=(404, 503))},
     "/api/v1/sessions/{sid}/events": {"get": op(
         "sessions", "A page of events, oldest first", {"200": json_ok(ref("EventPage"))},
-        params=_STREAM, errors=(400, 404))},
+        params=_STREAM, errors=(400, 404, 503))},
     "/api/v1/sessions/{sid}/metrics": {"get": op(
         "sessions", "A page of metric points", {"200": json_ok(ref("MetricPage"))},
-        params=_STREAM, errors=(400, 404))},
+        params=_STREAM, errors=(400, 404, 503))},
     "/api/v1/sessions/{sid}/state/history": {"get": op(
         "sessions", "A page of state patches", {"200": json_ok(ref("HistoryPage"))},
-        params=_STREAM, errors=(400, 404))},
+        params=_STREAM, errors=(400, 404, 503))},
     "/api/v1/sessions/{sid}/state": {"get": op(
         "sessions", "The current state, or the state at a time", {"200": json_ok(ref("StateAt"))},
-        params=[SID, time_query("at", "the state as it was at")], errors=(400, 404))},
+        params=[SID, time_query("at", "the state as it was at")], errors=(400, 404, 503))},
     "/api/v1/products": {"get": op(
         "products", "Session counts per product and version, by status",
-        {"200": json_ok(ref("Products"))})},
+        {"200": json_ok(ref("Products"))}, errors=(503,))},
     "/api/v1/stats": {"get": op(
         "operations", "The pipeline's own counters: daemons, broker, ingest workers",
-        {"200": json_ok(ref("Stats"))})},
+        {"200": json_ok(ref("Stats"))}, errors=(503,))},
 }

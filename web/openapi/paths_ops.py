@@ -22,7 +22,7 @@ OPS_PATHS = {
     "/metrics": {"get": op(
         "operations", "Prometheus metrics", {"200": {
             "description": "the Prometheus text format (OpenMetrics when the Accept header asks)",
-            "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            "content": {"text/plain": {"schema": {"type": "string"}}}}}, errors=(503,),
         description="Sessions by status, crash-free and hang-free rates, hang episodes per "
                     "product and version; daemon, ingest worker and broker counters; the web "
                     "process's own. Every metric: docs/metrics.md.")},

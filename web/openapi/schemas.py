@@ -166,15 +166,21 @@ _RETRY = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds
 COMPONENTS = {
     "schemas": SCHEMAS,
     "responses": {
-        "BadRequest": _error("unparsable JSON (bad_json), a required field missing "
-                             "(missing_field) or a bad query parameter (bad_parameter)"),
+        "BadRequest": _error("unparsable JSON or text that is not valid Unicode (bad_json), "
+                             "a required field missing (missing_field), a bad query "
+                             "parameter (bad_parameter), a damaged compressed body "
+                             "(bad_encoding) or a malformed Idempotency-Key (bad_header)"),
         "Unauthorized": _error("no token, or not a valid one"),
         "Forbidden": _error("the token lacks the scope this route needs"),
         "NotFound": _error("no such session"),
-        "TooLarge": _error("the body is over the size limit"),
-        "Invalid": _error("valid JSON that is not valid data; detail names the field"),
+        "TooLarge": _error("the body is over the size limit (or inflates past it)"),
+        "UnsupportedEncoding": _error("a Content-Encoding other than gzip, deflate or none"),
+        "Invalid": _error("valid JSON that is not valid data; detail names the field "
+                          "(invalid), or an Idempotency-Key used for another request "
+                          "(idempotency_mismatch)"),
         "RateLimited": _error("too many failed attempts from this address", _RETRY),
-        "Unavailable": _error("the session index is still being built", _RETRY),
+        "Unavailable": _error("the session index is still being built, or a store read "
+                              "passed its deadline (error timeout)", _RETRY),
     },
     "securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer",

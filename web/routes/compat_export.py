@@ -9,6 +9,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from ..jsonio import dumps, json_response
+from ..offload import read
 from ..params import session_query
 from ..views import compat_session_with_state, list_page
 
@@ -31,18 +32,26 @@ async def export(request: Request):
     store = request.app.ctx.store
     limited = bool(request.args.get("limit"))
     query = session_query(request, default_limit=EXPORT_PAGE)
-    page = list_page(store, query)
+    page = await read(request, list_page, store, query)
     if limited:
         headers = {"X-Next-Cursor": page.cursor} if page.cursor else {}
-        return json_response([compat_session_with_state(store, s) for s in page.items], headers=headers)
+        body = await read(request, lambda: [compat_session_with_state(store, s)
+                                            for s in page.items])
+        return json_response(body, headers=headers)
     rest = store.iter_sessions(replace(query, cursor=page.cursor)) if page.cursor else ()
     sessions = chain(page.items, rest)
+
+    def next_chunk() -> str:
+        return ",".join(dumps(compat_session_with_state(store, s))
+                        for s in islice(sessions, EXPORT_PAGE))
+
+    chunk = await read(request, next_chunk)  # a timeout here is still a clean 503
     response = await request.respond(content_type="application/json")
     await response.send("[")
-    separator = ""
-    while chunk := list(islice(sessions, EXPORT_PAGE)):
-        await response.send(separator + ",".join(dumps(compat_session_with_state(store, s))
-                                                 for s in chunk))
-        separator = ","
+    while chunk:
+        await response.send(chunk)
+        chunk = await read(request, next_chunk)  # past here a timeout cuts the stream short
+        if chunk:
+            chunk = "," + chunk
     await response.send("]")
     await response.eof()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from sanic import Blueprint
@@ -12,7 +11,9 @@ from datacat.broker.apply import apply
 from datacat.ids import uuid7
 
 from .. import writes
+from ..idempotency import Replay, guard_of
 from ..jsonio import json_response, read_object
+from ..offload import read, write
 from ..views import full_session, require_session
 
 __all__ = ["bp"]
@@ -21,18 +22,31 @@ bp = Blueprint("compat_sessions", url_prefix="/api/sessions")
 _OK = {"status": "ok"}
 
 
-async def _apply(request: Request, sid: str, part: dict) -> None:
-    """Write one session part with the one write path, off the event loop."""
-    writes.check_integers(part)
-    batch = {"sessions": {sid: part}}
-    await asyncio.to_thread(apply, request.app.ctx.store, batch)
+def _write(store, sid: str, part: dict, existing: bool, before_write) -> None:
+    if existing:
+        require_session(store, sid)
+    apply(store, {"sessions": {sid: part}}, before_write=before_write)
+
+
+async def _apply(request: Request, sid: str, part: dict, answer: dict, existing: bool = False):
+    """Write one session part with the one write path, off the event loop; ``answer`` it.
+
+    With ``existing`` an unknown session is a 404 and nothing is written. With an
+    ``Idempotency-Key`` the answer is stored with the write, or the stored one replayed.
+    """
+    writes.check_numbers(part)
+    guard = guard_of(request)
+    hook = guard.before_write(answer) if guard else None
+    try:
+        await write(request, _write, request.app.ctx.store, sid, part, existing, hook)
+    except Replay as replay:
+        return guard.replay(replay.answer)
+    return json_response(answer)
 
 
 async def _update(request: Request, sid: str, part: dict):
     """Apply ``part`` to an existing session; 404 for an unknown one."""
-    require_session(request.app.ctx.store, sid)
-    await _apply(request, sid, part)
-    return json_response(_OK)
+    return await _apply(request, sid, part, _OK, existing=True)
 
 
 @bp.post("")
@@ -41,14 +55,13 @@ async def create(request: Request):
     now = time.time()
     opened = writes.open_part(read_object(request), now)
     sid = uuid7()
-    await _apply(request, sid, {"open": opened})
-    return json_response({"session_id": sid})
+    return await _apply(request, sid, {"open": opened}, {"session_id": sid})
 
 
 @bp.get("/<sid:str>")
 async def get(request: Request, sid: str):
     """The session with state, state history, events and metrics (each capped)."""
-    return json_response(full_session(request.app.ctx.store, sid))
+    return json_response(await read(request, full_session, request.app.ctx.store, sid))
 
 
 #: ``POST /api/sessions/{id}/<route>`` bodies that become one item of a batch list:

@@ -13,6 +13,7 @@ from datacat.control import ask
 
 from ..insights.digest import current_digest
 from ..metrics import Snapshot
+from ..offload import read
 
 __all__ = ["bp", "SCRAPE_INDEX_WAIT", "BROKER_WAIT"]
 
@@ -34,7 +35,7 @@ async def metrics(request: Request):
     and the broker's counters when ``broker_stats`` is configured."""
     app = request.app
     endpoint = getattr(app.ctx.settings, "broker_stats", None)
-    rollups, daemons, workers = await asyncio.to_thread(_store_part, app.ctx.store)
+    rollups, daemons, workers = await read(request, _store_part, app.ctx.store)
     broker = await asyncio.to_thread(ask, endpoint, {}, BROKER_WAIT) if endpoint else None
     digest = await current_digest(app, wait=SCRAPE_INDEX_WAIT)
     snapshot = Snapshot(rollups, daemons, workers, digest, broker, bool(endpoint))

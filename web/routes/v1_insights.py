@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from sanic import Blueprint
@@ -13,6 +12,7 @@ from ..insights.annotations import KINDS, crash_notes, hang_candidates, hang_not
 from ..insights.digest import current_digest, index_of
 from ..insights.series import MAX_POINTS, METRICS, auto_step, build_series, parse_step
 from ..jsonio import json_response
+from ..offload import read
 from ..params import bad_param, int_param, time_param
 from ..timefmt import to_rfc3339
 
@@ -65,7 +65,7 @@ async def series(request: Request):
     picked = [s for s in index.walk(since=start, until=end, newest_first=False)
               if (product is None or s.product == product)
               and (version is None or s.version == version)]
-    out = await asyncio.to_thread(build_series, metric, picked, start, end, step, product)
+    out = await read(request, build_series, metric, picked, start, end, step, product)
     return json_response({"metric": metric, "from": to_rfc3339(start), "to": to_rfc3339(end),
                           "step": step, **out})
 
@@ -100,7 +100,6 @@ async def annotations(request: Request):
         notes += release_notes(digest, start, end, product, version)
     if "hang" in kinds:
         candidates = hang_candidates(digest, start, end, product, version)[-limit:]
-        notes += await asyncio.to_thread(_read_hangs, request.app.ctx.store, candidates,
-                                         start, end)
+        notes += await read(request, _read_hangs, request.app.ctx.store, candidates, start, end)
     notes.sort(key=lambda note: note["time"])
     return json_response(notes[-limit:])

@@ -6,6 +6,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from ..jsonio import json_response
+from ..offload import read
 from ..params import int_param, session_query, time_param
 from ..serialize import session_out
 from ..timefmt import to_rfc3339
@@ -22,7 +23,7 @@ bp = Blueprint("v1_sessions", url_prefix="/api/v1/sessions")
 @bp.get("")
 async def list_sessions(request: Request):
     """``?product&version&status&since&until&limit&cursor`` → ``{items, next_cursor}``."""
-    page = list_page(request.app.ctx.store, session_query(request))
+    page = await read(request, list_page, request.app.ctx.store, session_query(request))
     return json_response({"items": [session_out(s) for s in page.items],
                           "next_cursor": page.cursor})
 
@@ -31,38 +32,43 @@ async def list_sessions(request: Request):
 async def get(request: Request, sid: str):
     """One session with its current state."""
     store = request.app.ctx.store
-    return json_response(session_with_state(store, require_session(store, sid)))
+    return json_response(await read(request, lambda: session_with_state(
+        store, require_session(store, sid))))
 
 
-def _page(request: Request, stream: str, sid: str):
+async def _page(request: Request, stream: str, sid: str):
     start = int_param(request, "start", 0, 0, 2**62)
     limit = int_param(request, "limit", 100, 1, MAX_STREAM_PAGE)
-    return json_response(stream_page(request.app.ctx.store, stream, sid, start, limit))
+    return json_response(await read(request, stream_page, request.app.ctx.store, stream, sid,
+                                    start, limit))
 
 
 @bp.get("/<sid:str>/events")
 async def events(request: Request, sid: str):
     """``?start&limit`` → ``{items, next, total}``, oldest first."""
-    return _page(request, "events", sid)
+    return await _page(request, "events", sid)
 
 
 @bp.get("/<sid:str>/metrics")
 async def metrics(request: Request, sid: str):
     """Metric points (per-window aggregates), paged like events."""
-    return _page(request, "metrics", sid)
+    return await _page(request, "metrics", sid)
 
 
 @bp.get("/<sid:str>/state/history")
 async def history(request: Request, sid: str):
     """State patches in the order applied, paged like events."""
-    return _page(request, "history", sid)
+    return await _page(request, "history", sid)
 
 
 @bp.get("/<sid:str>/state")
 async def state(request: Request, sid: str):
     """The current state, or with ``?at=`` the state as it was at that time."""
     store = request.app.ctx.store
-    require_session(store, sid)
     at = time_param(request, "at")
-    doc = store.get_state(sid) if at is None else store.state_at(sid, at)
-    return json_response({"at": to_rfc3339(at), "state": doc})
+
+    def state_doc() -> dict:
+        require_session(store, sid)
+        return store.get_state(sid) if at is None else store.state_at(sid, at)
+
+    return json_response({"at": to_rfc3339(at), "state": await read(request, state_doc)})

@@ -10,6 +10,7 @@ from sanic.request import Request
 from datacat.control import ask
 
 from ..jsonio import json_response
+from ..offload import read
 from ..timefmt import to_rfc3339
 
 __all__ = ["bp"]
@@ -40,8 +41,9 @@ async def stats(request: Request):
     broker = None
     if endpoint:
         broker = await asyncio.to_thread(ask, endpoint, {}, BROKER_TIMEOUT)
+    daemons, workers = await read(request, lambda: (store.daemons(), store.workers()))
     return json_response({
-        "daemons": [_peer(d) for d in store.daemons()],
-        "workers": [_peer(w) for w in store.workers()],
+        "daemons": [_peer(d) for d in daemons],
+        "workers": [_peer(w) for w in workers],
         "broker": broker if broker is not None else ({"error": "no answer"} if endpoint else None),
     })

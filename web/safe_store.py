@@ -1,0 +1,62 @@
+"""``SafeStore``: the store as the web reads it, every record typed by ``web.records``."""
+
+from __future__ import annotations
+
+from datacat.broker.store import Page, SessionQuery, Store
+from datacat.merge import deep_merge
+
+from .records import event_record, history_record, metric_record, rollup_record, session_record, state_doc
+
+__all__ = ["SafeStore"]
+
+_ITEMS = {"events": event_record, "metrics": metric_record, "history": history_record}
+
+
+class SafeStore(Store):
+    """Wraps a ``Store``: writes pass through; reads come back in the types readers expect."""
+
+    def __init__(self, store: Store):
+        self.inner = store
+
+    def transaction(self, dedup=None):
+        return self.inner.transaction(dedup)
+
+    def get_session(self, sid):
+        session = self.inner.get_session(sid)
+        return None if session is None else session_record(session)
+
+    def get_state(self, sid):
+        return state_doc(self.inner.get_state(sid))
+
+    def list_sessions(self, query: SessionQuery) -> Page:
+        page = self.inner.list_sessions(query)
+        return Page([session_record(s) for s in page.items], page.cursor)
+
+    def read(self, stream, sid, start=0, limit=100):
+        return [_ITEMS[stream](item) for item in self.inner.read(stream, sid, start, limit)]
+
+    def state_at(self, sid, ts):
+        try:
+            return state_doc(self.inner.state_at(sid, ts))
+        except (TypeError, AttributeError, KeyError, ValueError):  # an odd patch on the way
+            state: dict = {}
+            for entry in self.read("history", sid, 0, (self.get_session(sid) or {}).get(
+                    "history_count", 0)):
+                if entry["ts"] <= ts:
+                    state = deep_merge(state, entry["patch"])
+            return state
+
+    def products(self):
+        return [rollup_record(r) for r in self.inner.products()]
+
+    def lost_sessions(self):
+        return self.inner.lost_sessions()
+
+    def daemons(self):
+        return [d for d in self.inner.daemons() if isinstance(d, dict)]
+
+    def workers(self):
+        return [w for w in self.inner.workers() if isinstance(w, dict)]
+
+    def close(self):
+        self.inner.close()
