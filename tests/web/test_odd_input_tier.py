@@ -7,7 +7,7 @@ import time
 
 import zmq
 
-from datacat.protocol import decode_ack, encode_batch
+from datacat.protocol import decode_ack, encode_batch, new_daemon_identity
 from tests.helpers import wait_until
 from tests.tier import Tier
 
@@ -27,8 +27,10 @@ def test_a_worker_stores_the_good_part_and_every_route_reads_the_batch(tmp_path)
         parts = {unique("odd"): part for part in PART_CONFUSED.values()}
         parts[good] = {"open": {"product": "P", "version": "1", "ts": time.time()},
                        "events": [{"ts": time.time(), "name": "fine", "labels": ["x"]}]}
-        dealer.send_multipart([b"", encode_batch({"v": 1, "daemon_id": unique("d"), "seq": 1,
-                                                  "sent_at": time.time(), "sessions": parts})])
+        daemon_id, key = new_daemon_identity()
+        dealer.send_multipart([b"", encode_batch({"v": 1, "daemon_id": daemon_id, "key": key,
+                                                  "seq": 1, "sent_at": time.time(),
+                                                  "sessions": parts})])
         assert dealer.poll(30_000), "the worker did not answer"
         assert decode_ack(dealer.recv_multipart()[-1])["status"] == "ok"
         wait_until(lambda: tier.count(good) == 1, 30, message="the good part stored")
