@@ -1,4 +1,4 @@
-"""One ``datacat up`` stack per module of these tests (each run is told apart by its product)."""
+"""One ``datacat up`` stack for all these tests (each run is told apart by its product)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,6 @@ import pytest
 from tests.integration.conftest import run_stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def rig_stack(tmp_path_factory):
     yield from run_stack(tmp_path_factory.mktemp("stack"))
