@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ __all__ = ["ENABLE_ENV", "RunRecorder", "git_version", "parse_tags"]
 
 ENABLE_ENV = "DATACAT_PYTEST"
 DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 60.0, 300.0)
-DURABLE_WAIT = 1.0  # seconds a test start waits for the daemon to hold ``current_test``
+FIRST_WAIT = 5.0  # seconds the first test start waits for the daemon (it may be starting)
+DURABLE_WAIT = 1.0  # seconds a later test start waits for the daemon to hold ``current_test``
+RETRY_AFTER = 30.0  # seconds without waiting once the daemon did not answer in time
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,7 +83,7 @@ def git_version(rootdir: Path) -> str | None:
                                 capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
-    return result.stdout.strip() or None if result.returncode == 0 else None
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
 
 
 class RunRecorder:
@@ -101,7 +104,8 @@ class RunRecorder:
         self.session.update_state({"counts": dict(self.counts)})
         self._config = config
         self._reports: dict[str, list] = {}
-        self._durable = True  # False once the daemon failed to answer: stop waiting on it
+        self._reachable: bool | None = None  # did the daemon answer the last wait (None: not asked)
+        self._wait_again = 0.0  # monotonic time before which test starts do not wait
         self._controller = False
 
     @pytest.hookimpl(optionalhook=True)
@@ -120,10 +124,18 @@ class RunRecorder:
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         if self._controller:
             return
-        self.session.heartbeat()
         self.session.update_state({"current_test": nodeid})
-        if self._durable:  # so that a run dying in this test names it
-            self._durable = self.session.flush(DURABLE_WAIT)
+        self._make_durable()
+        self.session.heartbeat()  # after the wait, which is not the test's time
+
+    def _make_durable(self) -> None:
+        """Wait until the daemon holds what is queued, so that a run dying now names its test."""
+        now = time.monotonic()
+        if now < self._wait_again:
+            return
+        self._reachable = self.session.flush(FIRST_WAIT if self._reachable is None else DURABLE_WAIT)
+        if not self._reachable:
+            self._wait_again = now + RETRY_AFTER
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._reports.setdefault(report.nodeid, []).append(report)
@@ -156,4 +168,4 @@ class RunRecorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self) -> None:
-        self.session.end(timeout=2.0 if self._durable else 0.0)
+        self.session.end(timeout=0.0 if self._reachable is False else 2.0)

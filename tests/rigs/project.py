@@ -56,6 +56,15 @@ FILES = {
         def test_dies():
             os._exit(3)
     """,
+    "test_segfaults.py": """
+        import ctypes
+
+        def test_before():
+            pass
+
+        def test_segfaults():
+            ctypes.string_at(0)
+    """,
     "test_stalls.py": """
         import os, time
         from pathlib import Path

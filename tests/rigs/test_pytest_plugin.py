@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 
 import pytest
 
+from datacat.pytest_plugin import git_version
 from tests.helpers import all_events, wait_until
 from tests.rigs.project import OUTCOMES_FILE, run_pytest, start_pytest, write_project
 
@@ -69,22 +71,30 @@ def test_events_state_histograms_and_tags_of_a_run(rig_stack, project):
     assert per_file == {OUTCOMES_FILE: 6, "test_many.py": 8}
 
 
-def test_a_run_that_dies_is_crashed_naming_its_test(rig_stack, project):
-    result = run_pytest(project, rig_stack.env, "--datacat", "--datacat-product", "Dies",
-                        "test_dies.py")
-    assert result.returncode == 3, result.stdout
-    session = only_session(rig_stack, "Dies", "crashed")
-    assert session["reason"] == "process_vanished"
-    assert session["state"]["current_test"] == "test_dies.py::test_dies"
+@pytest.mark.parametrize("test, reason, returncode, args", [
+    ("test_dies.py::test_dies", "process_vanished", 3, ()),
+    # pytest's own faulthandler would take the signal: without it, the SDK's records it
+    ("test_segfaults.py::test_segfaults", "fatal_signal", -11, ("-p", "no:faulthandler")),
+])
+def test_a_run_that_dies_is_crashed_naming_its_test(rig_stack, project, test, reason, returncode, args):
+    product = f"Dies-{reason}"
+    result = run_pytest(project, rig_stack.env, "--datacat", "--datacat-product", product, *args,
+                        test.split("::")[0])
+    assert result.returncode == returncode, result.stdout
+    session = only_session(rig_stack, product, "crashed")
+    assert session["reason"] == reason
+    assert session["state"]["current_test"] == test
     assert session["state"]["counts"]["passed"] == 1
     crash = [e for e in all_events(rig_stack.get, session["id"]) if e["name"] == "session_crashed"]
-    assert crash and crash[0]["data"]["state"]["current_test"] == "test_dies.py::test_dies"
+    assert crash and crash[0]["data"]["state"]["current_test"] == test
+    if reason == "fatal_signal":
+        assert crash[0]["data"]["signal"] == "SIGSEGV" and "test_segfaults" in crash[0]["data"]["traceback"]
 
 
 def test_a_stalled_test_makes_the_run_hung_with_every_stack(rig_stack, project, tmp_path):
     release = tmp_path / "release"
     process = start_pytest(project, {**rig_stack.env, "RELEASE_FILE": str(release)}, "--datacat",
-                           "--datacat-product", "Stalls", "--datacat-hang-timeout", "1",
+                           "--datacat-product", "Stalls", "--datacat-hang-timeout", "2",
                            "test_stalls.py")
     try:
         session = only_session(rig_stack, "Stalls", "hung")
@@ -147,3 +157,33 @@ def test_off_by_default(project, tmp_path):
     assert usage.returncode == 0  # options are checked only when the plugin is on
     bad = run_pytest(project, env, "--datacat", "--datacat-tag", "nokey", "test_many.py")
     assert bad.returncode == 4 and "--datacat-tag wants KEY=VALUE, not 'nokey'" in bad.stderr
+
+
+def test_an_xdist_worker_that_dies_is_a_crashed_child(rig_stack, project):
+    env = {**rig_stack.env, "DATACAT_PYTEST": "1"}
+    result = run_pytest(project, env, "-p", "xdist", "-n", "1", "--datacat-product", "XdistDies",
+                        "test_dies.py", "test_many.py")
+    assert result.returncode == 1 and "worker 'gw0' crashed" in result.stdout, result.stdout
+
+    def settled():
+        items = sessions_of(rig_stack, "XdistDies")
+        return len(items) == 3 and all(s["status"] in ("ended", "crashed") for s in items) and items
+    items = wait_until(settled, 30, message="the controller's and both workers' sessions settled")
+    controller = next(s for s in items if s["parent_session_id"] is None)
+    assert controller["status"] == "ended"
+    counts = rig_stack.session(controller["id"])["state"]["counts"]
+    assert (counts["passed"], counts["failed"]) == (9, 1)  # the test the worker died in failed
+    crashed = [s for s in items if s["status"] == "crashed"]
+    assert len(crashed) == 1 and crashed[0]["parent_session_id"] == controller["id"]
+    assert rig_stack.session(crashed[0]["id"])["state"]["current_test"] == "test_dies.py::test_dies"
+
+
+def test_the_default_version_is_git_describe_of_the_rootdir(tmp_path):
+    assert git_version(tmp_path) is None  # not a repository
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "start"], ["tag", "v1.2"]):
+        subprocess.run(git + args, check=True, capture_output=True)
+    assert git_version(tmp_path) == "v1.2"
+    (tmp_path / "new").write_text("")
+    subprocess.run(git + ["add", "new"], check=True)
+    assert git_version(tmp_path) == "v1.2-dirty"
