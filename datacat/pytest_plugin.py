@@ -10,6 +10,7 @@ pytest-xdist worker is a child session of the controller's. Nothing here changes
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import time
@@ -20,6 +21,8 @@ import pytest
 from .rig_outcomes import OUTCOMES, TestResult, summarise
 
 __all__ = ["ENABLE_ENV", "RunRecorder", "git_version", "parse_tags"]
+
+log = logging.getLogger("datacat.pytest")
 
 ENABLE_ENV = "DATACAT_PYTEST"
 DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 60.0, 300.0)
@@ -143,7 +146,11 @@ class RunRecorder:
             self.pytest_runtest_logfinish(report.nodeid)
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
-        result = summarise(nodeid, self._reports.pop(nodeid, []))
+        try:
+            result = summarise(nodeid, self._reports.pop(nodeid, []))
+        except Exception:  # noqa: BLE001 - a report we cannot read must not stop the run
+            log.debug("datacat: cannot summarise %s", nodeid, exc_info=True)
+            return
         self.counts[result.outcome] += 1
         self.session.update_state({"counts": {result.outcome: self.counts[result.outcome]},
                                    "current_test": None})  # None deletes the key

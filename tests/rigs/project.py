@@ -19,6 +19,11 @@ FILES = {
         def broken():
             raise RuntimeError("fixture broke")
 
+        @pytest.fixture
+        def breaks_after():
+            yield
+            raise RuntimeError("teardown broke")
+
         def test_passes():
             assert 1 + 1 == 2
 
@@ -30,6 +35,9 @@ FILES = {
             pytest.skip("not today")
 
         def test_setup_error(broken):
+            pass
+
+        def test_teardown_error(breaks_after):
             pass
 
         @pytest.mark.xfail(reason="known bug")

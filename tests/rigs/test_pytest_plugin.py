@@ -40,20 +40,22 @@ def test_events_state_histograms_and_tags_of_a_run(rig_stack, project):
     assert result.returncode == 1, result.stdout  # a failing test fails the run, as without us
     session = only_session(rig_stack, "Outcomes", "ended")
     assert (session["version"], session["tags"], session["reason"]) == ("2.0", {"ci": "nightly"}, "end")
-    assert session["state"]["counts"] == {"passed": 9, "failed": 1, "skipped": 1, "error": 1,
+    # one outcome per test: the test whose teardown failed is an error, not also a pass
+    assert session["state"]["counts"] == {"passed": 9, "failed": 1, "skipped": 1, "error": 2,
                                           "xfailed": 1, "xpassed": 1}
     assert "current_test" not in session["state"]  # no test runs
     assert session["state"]["exitstatus"] == 1
 
     events = {e["data"]["nodeid"]: e for e in all_events(rig_stack.get, session["id"])
               if e["name"] == "test"}
-    assert len(events) == 14
+    assert len(events) == 15
     outcomes = {nodeid.split("::")[1]: (e["data"]["outcome"], e["data"]["when"], e["level"])
                 for nodeid, e in events.items() if nodeid.startswith(OUTCOMES_FILE)}
     assert outcomes == {"test_passes": ("passed", "call", "info"),
                         "test_fails": ("failed", "call", "error"),
                         "test_skipped": ("skipped", "call", "info"),
                         "test_setup_error": ("error", "setup", "error"),
+                        "test_teardown_error": ("error", "teardown", "error"),
                         "test_xfails": ("xfailed", "call", "info"),
                         "test_xpasses": ("xpassed", "call", "warning")}
     failed = events[f"{OUTCOMES_FILE}::test_fails"]
@@ -61,6 +63,7 @@ def test_events_state_histograms_and_tags_of_a_run(rig_stack, project):
     assert failed["exception"]["type"] == "AssertionError"
     assert any("assert 1 + 1 == expected" in line for line in failed["exception"]["stacktrace"])
     assert "fixture broke" in events[f"{OUTCOMES_FILE}::test_setup_error"]["exception"]["message"]
+    assert "teardown broke" in events[f"{OUTCOMES_FILE}::test_teardown_error"]["message"]
     assert all(e["data"]["duration"] >= 0 for e in events.values())
 
     metrics = rig_stack.get(f"/api/v1/sessions/{session['id']}/metrics", limit=100).json()["items"]
@@ -68,7 +71,7 @@ def test_events_state_histograms_and_tags_of_a_run(rig_stack, project):
     for point in metrics:
         assert point["name"] == "test_duration" and point["type"] == "histogram"
         per_file[point["tags"]["file"]] = per_file.get(point["tags"]["file"], 0) + point["count"]
-    assert per_file == {OUTCOMES_FILE: 6, "test_many.py": 8}
+    assert per_file == {OUTCOMES_FILE: 7, "test_many.py": 8}
 
 
 @pytest.mark.parametrize("test, reason, returncode, args", [
@@ -119,7 +122,7 @@ def test_xdist_workers_are_child_sessions_of_the_run(rig_stack, project):
     result = run_pytest(project, env, "-p", "xdist", "-n", "2", "--datacat-product", "Xdist",
                         OUTCOMES_FILE, "test_many.py")
     assert result.returncode == 1, result.stdout
-    assert re.search(r"1 failed, 9 passed, 1 skipped, 1 xfailed, 1 xpassed, 1 error", result.stdout)
+    assert re.search(r"1 failed, 10 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors", result.stdout)
 
     def ended():
         items = sessions_of(rig_stack, "Xdist")
@@ -132,7 +135,7 @@ def test_xdist_workers_are_child_sessions_of_the_run(rig_stack, project):
     assert rig_stack.session(controller["id"])["state"]["counts"]["passed"] == 9
     nodeids = [e["data"]["nodeid"] for w in workers for e in all_events(rig_stack.get, w["id"])
                if e["name"] == "test"]
-    assert len(nodeids) == len(set(nodeids)) == 14
+    assert len(nodeids) == len(set(nodeids)) == 15
     assert not [e for e in all_events(rig_stack.get, controller["id"]) if e["name"] == "test"]
 
 
