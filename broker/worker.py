@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import zlib
 from collections import Counter
 
 import zmq
@@ -90,9 +91,10 @@ class IngestWorker:
         """Process one batch and return the ack to send."""
         self.counters["batches"] += 1
         try:
-            batch = decode_batch(payload)
+            batch, rejected = decode_batch(payload)
         except ProtocolError as exc:
-            return self._reject(*peek_seq(payload), exc.reason, str(exc))
+            seq, daemon_id = peek_seq(payload)
+            return self._reject(seq, daemon_id, exc.reason, str(exc), zlib.crc32(payload))
         seq, daemon_id = batch["seq"], batch["daemon_id"]
         self.lag = max(0.0, time.time() - batch["sent_at"])
         try:
@@ -106,7 +108,7 @@ class IngestWorker:
             self.counters["errors"] += 1
             log.exception("could not apply batch %s from %s", seq, batch["daemon_id"])
             return encode_ack(seq, "error", type(exc).__name__, daemon_id)
-        for sid, reason in result.rejected.items():
+        for sid, reason in {**rejected, **result.rejected}.items():
             self.counters[f"rejected_parts:{reason}"] += 1
             log.warning("batch %s of %s: skipped session %s (%s)", seq, daemon_id, sid, reason)
         self.counters["applied"] += 1
@@ -114,10 +116,11 @@ class IngestWorker:
         self.counters["patches"] += result.patches
         return encode_ack(seq, "ok", daemon_id=daemon_id)
 
-    def _reject(self, seq: int, daemon_id: str | None, reason: str, detail: str) -> bytes:
+    def _reject(self, seq: int, daemon_id: str | None, reason: str, detail: str,
+                crc: int | None = None) -> bytes:
         self.counters[f"rejected:{reason}"] += 1
         log.warning("rejected batch %s of %s: %s", seq, daemon_id, detail)
-        return encode_ack(seq, "rejected", reason, daemon_id)
+        return encode_ack(seq, "rejected", reason, daemon_id, crc)
 
     def close(self) -> None:
         """Close the socket and the store; idempotent."""

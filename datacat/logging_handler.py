@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from .session import Session, describe_exception
+from .exceptions import describe_exception
+from .session import Session
 
 __all__ = ["LoggingHandler"]
 

@@ -10,7 +10,11 @@ The SDK appends these tuples as-is, so building a record costs one tuple.
 
 Daemon -> tier *batch* (msgpack map)::
 
-    {v, daemon_id, seq, host, sent_at, stats, sessions: {sid: part}}
+    {v, daemon_id, key, seq, host, sent_at, stats, watching, sessions: {sid: part}}
+
+``key`` is the daemon's secret and ``daemon_id`` is derived from it (``daemon_id_of``), so
+only the daemon that holds the key can send batches under its id: nobody who merely knows the
+id can poison its deduplication. ``watching`` lists the sessions whose processes it watches.
 
 where each session ``part`` holds ``open`` (an open record's fields as a map),
 ``state`` ([ts, patch] list), ``events`` (maps), ``metrics`` (aggregates) and
@@ -20,6 +24,8 @@ where each session ``part`` holds ``open`` (an open record's fields as a map),
 from __future__ import annotations
 
 import enum
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +35,7 @@ __all__ = [
     "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "InvalidData", "ProtocolError",
     "RECORD_FIELDS", "LIFECYCLE_KINDS",
     "Frame", "encode_frame", "decode_frame", "encode_batch", "decode_batch", "build_batch",
+    "daemon_id_of", "new_daemon_identity",
     "build_part", "field_positions", "OPEN_FIELD",
     "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree",
 ]
@@ -155,14 +162,33 @@ class Frame:
     invalid: dict = field(default_factory=dict)  # reason -> records dropped here (lenient decode)
 
 
-def _unpack(data: bytes, limits: Limits, max_bytes: int) -> Any:
+REPR_KEY_CHARS = 200
+
+
+def _text_key(key: Any) -> str:
+    """A map key as text: what JSON would make of it (a number's digits, a tuple's repr)."""
+    if type(key) is str:
+        return key
+    if isinstance(key, bytes):
+        return key.decode("utf-8", "replace")
+    return repr(tuple(key) if isinstance(key, list) else key)[:REPR_KEY_CHARS]
+
+
+def _text_keys(pairs: list) -> dict:
+    return {_text_key(key): value for key, value in pairs}
+
+
+def _unpack(data: bytes, limits: Limits, max_bytes: int, keys: str = "strict") -> Any:
+    """Decode with limits; map keys must be strings (``strict``), may be anything hashable
+    (``any``), or are turned into text (``text``: numbers, bytes, even arrays)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ProtocolError("bad_type", "payload is not bytes")
     if len(data) > max_bytes:
         raise ProtocolError("too_large", f"{len(data)} bytes > {max_bytes}")
     try:
         return msgpack.unpackb(
-            data, raw=False, strict_map_key=True, use_list=True,
+            data, raw=False, strict_map_key=keys == "strict", use_list=True,
+            object_pairs_hook=_text_keys if keys == "text" else None,
             max_str_len=limits.max_string, max_bin_len=limits.max_string,
             max_array_len=max(limits.max_keys, limits.max_records), max_map_len=limits.max_keys,
         )
@@ -294,9 +320,16 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
     """Decode and validate a client frame; raises ``ProtocolError`` on any violation.
 
     With ``strict=False`` an invalid record is left out alone and counted in ``Frame.invalid``
-    by reason; the frame is still rejected whole when its envelope or a limit is broken.
+    by reason, and map keys that are not strings (an app's ``{1: "a"}``) are turned into text
+    rather than costing the frame; the frame is still rejected whole when its envelope or a
+    limit is broken.
     """
-    obj = _unpack(data, limits, limits.max_frame_bytes)
+    try:
+        obj = _unpack(data, limits, limits.max_frame_bytes)
+    except ProtocolError as exc:
+        if strict or exc.reason not in ("bad_key", "malformed"):
+            raise
+        obj = _unpack(data, limits, limits.max_frame_bytes, keys="text")
     if not isinstance(obj, list) or len(obj) != 5:
         raise ProtocolError("malformed", "frame is not a 5-element array")
     version, client_id, seq, dropped, records = obj
@@ -324,8 +357,7 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
     return Frame(client_id, seq, dropped, valid, invalid)
 
 
-_BATCH_HEADER = {"v": int, "daemon_id": str, "seq": int, "sent_at": _NUMBER, "sessions": dict}
-_PART_LISTS = ("state", "events", "metrics", "lifecycle")
+_BATCH_HEADER = {"v": int, "daemon_id": str, "key": str, "seq": int, "sent_at": _NUMBER, "sessions": dict}
 
 
 def field_positions(kind: Kind) -> dict[str, int]:
@@ -349,10 +381,21 @@ def build_part(open_record: list | None = None, state: list | None = None,
     return {key: value for key, value in fields.items() if value}
 
 
-def build_batch(daemon_id: str, seq: int, host: str, sent_at: float, stats: dict,
+def daemon_id_of(key: str) -> str:
+    """The daemon id a daemon key proves: its SHA-256, 32 hex digits."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def new_daemon_identity() -> tuple[str, str]:
+    """A fresh ``(daemon_id, key)``: the key stays with the daemon and its batches."""
+    key = secrets.token_hex(16)
+    return daemon_id_of(key), key
+
+
+def build_batch(daemon_id: str, key: str, seq: int, host: str, sent_at: float, stats: dict,
                 watching: list[str], sessions: dict[str, dict]) -> dict:
     """A daemon's batch: its identity and seq, counters, watched sessions and the parts."""
-    return {"v": PROTOCOL_VERSION, "daemon_id": daemon_id, "seq": seq, "host": host,
+    return {"v": PROTOCOL_VERSION, "daemon_id": daemon_id, "key": key, "seq": seq, "host": host,
             "sent_at": sent_at, "stats": stats, "watching": watching, "sessions": sessions}
 
 
@@ -361,9 +404,14 @@ def encode_batch(batch: dict) -> bytes:
     return msgpack.packb(batch, use_bin_type=True)
 
 
-def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
-    """Decode and validate a batch's shape; per-record content is checked by ``apply``."""
-    obj = _unpack(data, limits, limits.max_batch_bytes)
+def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[dict, dict[str, str]]:
+    """Decode a batch and check its envelope; ``(batch, rejected)``.
+
+    A session part that breaks a limit or has a key that is not a string is taken out of
+    ``batch["sessions"]`` and named in ``rejected`` (session id -> reason): one bad part never
+    costs the others. Each part's content is checked by ``apply``; a bad envelope raises.
+    """
+    obj = _unpack(data, limits, limits.max_batch_bytes, keys="any")
     if not isinstance(obj, dict):
         raise ProtocolError("malformed", "batch is not a map")
     for key, expected in _BATCH_HEADER.items():
@@ -371,16 +419,19 @@ def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
             raise ProtocolError("malformed", f"batch field {key!r} missing or of the wrong type")
     if type(obj["v"]) is not int or obj["v"] != PROTOCOL_VERSION:
         raise ProtocolError("bad_version", repr(obj["v"])[:20])
-    for sid, part in obj["sessions"].items():
-        if type(sid) is not str:
-            raise ProtocolError("bad_key", "session ids must be strings")
-        if not isinstance(part, dict):
-            raise ProtocolError("malformed", "session part is not a map")
-        for name in _PART_LISTS:
-            if not isinstance(part.get(name, []), list):
-                raise ProtocolError("malformed", f"session part field {name!r} is not a list")
-        check_tree(part, limits)
-    return obj
+    if daemon_id_of(obj["key"]) != obj["daemon_id"]:
+        raise ProtocolError("forged_daemon_id", "the batch's key does not prove its daemon_id")
+    check_tree([value for key, value in obj.items() if key != "sessions"], limits)
+    rejected: dict[str, str] = {}
+    for sid, part in list(obj["sessions"].items()):
+        try:
+            if type(sid) is not str:
+                raise ProtocolError("bad_key", "session ids must be strings")
+            check_tree(part, limits)
+        except ProtocolError as exc:
+            rejected[sid if type(sid) is str else repr(sid)[:64]] = exc.reason
+            del obj["sessions"][sid]
+    return obj, rejected
 
 
 def peek_seq(data: bytes) -> tuple[int, str | None]:
@@ -395,13 +446,18 @@ def peek_seq(data: bytes) -> tuple[int, str | None]:
     return (seq if isinstance(seq, int) else -1), (daemon_id if isinstance(daemon_id, str) else None)
 
 
-def encode_ack(seq: int, status: str, reason: str = "", daemon_id: str | None = None) -> bytes:
+def encode_ack(seq: int, status: str, reason: str = "", daemon_id: str | None = None,
+               crc: int | None = None) -> bytes:
     """Pack the tier's answer to batch ``(daemon_id, seq)``.
 
     ``ok`` (applied), ``duplicate`` (applied before), ``rejected`` (invalid: will never apply)
-    or ``error`` (the store failed: send it again later).
+    or ``error`` (the store failed: send it again later). A batch too broken to name its seq
+    (``seq`` -1) is named by ``crc``, the CRC-32 of the bytes received.
     """
-    return msgpack.packb({"seq": seq, "daemon_id": daemon_id, "status": status, "reason": reason})
+    ack = {"seq": seq, "daemon_id": daemon_id, "status": status, "reason": reason}
+    if crc is not None:
+        ack["crc"] = crc
+    return msgpack.packb(ack)
 
 
 def decode_ack(data: bytes) -> dict:

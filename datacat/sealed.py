@@ -13,10 +13,11 @@ import os
 import struct
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["Damaged", "seal", "unseal", "write_sealed", "read_sealed", "pack_record",
-           "RECORD_HEADER", "check_record", "quarantine"]
+__all__ = ["Damaged", "seal", "unseal", "write_atomically", "write_sealed", "read_sealed",
+           "pack_record", "RECORD_HEADER", "check_record", "scan_records", "quarantine"]
 
 log = logging.getLogger("datacat")
 
@@ -54,12 +55,12 @@ def unseal(data: bytes) -> bytes:
     return payload
 
 
-def write_sealed(path: Path, payload: bytes, sync: bool = True) -> None:
-    """Write ``seal(payload)`` to ``path`` atomically (a temp file renamed over it)."""
+def write_atomically(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temp file renamed over it; raises ``OSError``."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as handle:
-            handle.write(seal(payload))
+            handle.write(data)
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())
@@ -67,6 +68,11 @@ def write_sealed(path: Path, payload: bytes, sync: bool = True) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_sealed(path: Path, payload: bytes, sync: bool = True) -> None:
+    """Write ``seal(payload)`` to ``path`` atomically."""
+    write_atomically(path, seal(payload), sync)
 
 
 def read_sealed(path: Path) -> bytes:
@@ -87,6 +93,53 @@ def check_record(header: bytes, payload: bytes) -> bytes:
     if zlib.crc32(payload) != crc:
         raise Damaged("bad_checksum")
     return payload
+
+
+def scan_records(data: bytes, start: int = 0) -> Iterator[tuple[bytes | None, int, str]]:
+    """Walk a run of sealed records from ``start``: ``(payload, 0, "")`` for each whole one,
+    ``(None, skipped bytes, reason)`` for damage, after which it resynchronises on the next
+    position holding a record that passes its checksum (``torn_tail``: an unfinished last one).
+    """
+    view, end, position = memoryview(data), len(data), start
+    while position < end:
+        payload = _record_at(view, position)
+        if payload is not None:
+            yield bytes(payload), 0, ""
+            position += RECORD_HEADER.size + len(payload)
+            continue
+        following = _resync(view, position + 1)
+        reason = "torn_tail" if following == end and _torn(view, position) else "bad_checksum"
+        yield None, following - position, reason
+        position = following
+
+
+def _record_at(view: memoryview, position: int) -> memoryview | None:
+    """The payload of a whole record at ``position`` (never an empty one), else ``None``."""
+    if len(view) - position < RECORD_HEADER.size:
+        return None
+    length, crc = RECORD_HEADER.unpack_from(view, position)
+    start = position + RECORD_HEADER.size
+    if length == 0 or start + length > len(view):
+        return None
+    payload = view[start:start + length]
+    return payload if zlib.crc32(payload) == crc else None
+
+
+def _resync(view: memoryview, position: int) -> int:
+    limit = len(view) - RECORD_HEADER.size
+    while position <= limit:
+        if _record_at(view, position) is not None:
+            return position
+        position += 1
+    return len(view)
+
+
+def _torn(view: memoryview, position: int) -> bool:
+    """A header whose record runs past the end: the write a kill interrupted."""
+    if len(view) - position < RECORD_HEADER.size:
+        return True
+    length, _ = RECORD_HEADER.unpack_from(view, position)
+    return position + RECORD_HEADER.size + length > len(view)
 
 
 def quarantine(path: Path, reason: str) -> Path | None:

@@ -6,9 +6,9 @@ import functools
 import logging
 import sys
 import time
-import traceback
 from types import TracebackType
 
+from .exceptions import describe_exception
 from .protocol import Kind
 from .transport import Transport
 
@@ -114,14 +114,19 @@ class Session:
         return Timer(self, name, tags)
 
     def log_exception(self, exc: BaseException | None = None, message: str | None = None,
-                      level: str = "error") -> None:
-        """Log ``exc`` (default: the exception being handled) as an ``exception`` event."""
+                      level: str = "error", fingerprint: str | list | None = None) -> None:
+        """Log ``exc`` (default: the exception being handled) as an ``exception`` event.
+
+        ``fingerprint`` (a string or a list of strings) decides which issue it is grouped
+        into, instead of its type and the app's own frames.
+        """
         try:
             exc = exc if exc is not None else sys.exc_info()[1]
             if exc is None:
                 return
             self.log_event("exception", None, level, "exception", (),
-                           message or f"{type(exc).__name__}: {exc}", describe_exception(exc))
+                           message or f"{type(exc).__name__}: {exc}",
+                           describe_exception(exc, fingerprint))
         except Exception:  # noqa: BLE001 - never raise into the app
             log.debug("datacat: log_exception failed", exc_info=True)
 
@@ -199,20 +204,6 @@ class Session:
         if exc is not None:
             self.log_exception(exc)
         self.end()
-
-
-def describe_exception(exc: BaseException) -> dict:
-    """Type, message, formatted stack and innermost frame of ``exc``."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = frames[-1] if frames else None
-    return {
-        "type": f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins."),
-        "message": str(exc),
-        "stacktrace": traceback.format_exception(type(exc), exc, exc.__traceback__),
-        "file": where.filename if where else None,
-        "line": where.lineno if where else None,
-        "function": where.name if where else None,
-    }
 
 
 class Timer:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import msgpack
 
-from .sealed import RECORD_HEADER, Damaged, check_record, pack_record
+from .sealed import pack_record, scan_records
 
 __all__ = ["SpillFile", "spill_owner", "read_spill", "SPILL_SUFFIX"]
 
@@ -78,7 +78,7 @@ class SpillFile:
 
 
 def read_spill(path: Path) -> tuple[str | None, Iterator[bytes]]:
-    """The client id of a spill file and its frames, stopping at the first damaged record."""
+    """The client id of a spill file and its frames (damaged records skipped)."""
     data = path.read_bytes()
     records = _records(data, path)
     try:
@@ -90,14 +90,8 @@ def read_spill(path: Path) -> tuple[str | None, Iterator[bytes]]:
 
 
 def _records(data: bytes, path: Path) -> Iterator[bytes]:
-    position, size = 0, RECORD_HEADER.size
-    while position + size <= len(data):
-        header = data[position:position + size]
-        (length, _crc) = RECORD_HEADER.unpack(header)
-        payload = data[position + size:position + size + length]
-        try:
-            yield check_record(header, payload)
-        except Damaged as exc:  # torn by a death mid-write: what follows cannot be trusted
-            log.warning("spill file %s damaged at byte %d (%s)", path, position, exc.reason)
-            return
-        position += size + length
+    for payload, skipped, reason in scan_records(data):
+        if payload is not None:
+            yield payload
+        else:  # torn by a death mid-write, or damaged: the whole records around it still count
+            log.warning("spill file %s: skipped %d damaged bytes (%s)", path, skipped, reason)

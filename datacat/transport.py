@@ -69,6 +69,7 @@ class Transport:
         self._unconfirmed: deque[tuple[int, bytes]] = deque()  # sent, not yet known journaled
         self._unconfirmed_bytes = 0
         self._confirmed = 0  # the newest frame seq the daemon said it has
+        self._daemon_id: str | None = None  # the daemon that said it
         self._next_confirm = 0.0
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -220,9 +221,24 @@ class Transport:
         reply = ask(self.paths.control_endpoint, {"op": "seen", "client": self.client_id},
                     timeout=CONFIRM_INTERVAL)
         if reply is not None and isinstance(reply.get("seq"), int):
+            if reply.get("daemon") != self._daemon_id or reply["seq"] < self._confirmed:
+                self._resume(reply)
             self._confirmed_up_to(reply["seq"])
         elif self._autostart and not daemon_running(self.paths):
             self._replace_daemon()
+
+    def _resume(self, reply: dict) -> None:
+        """A daemon other than the last one answered, or it knows less than it did: tell it
+        which frames an earlier daemon had, and send it every one after them again."""
+        first = self._daemon_id is None and reply["seq"] >= self._confirmed
+        self._daemon_id = reply.get("daemon")
+        if first:
+            return
+        log.warning("datacat: a new daemon serves this process; sending it what it lacks")
+        ask(self.paths.control_endpoint, {"op": "resume", "client": self.client_id,
+                                          "seq": self._confirmed}, timeout=CONFIRM_INTERVAL)
+        with self._lock:
+            self._requeue_unconfirmed()
 
     def _confirmed_up_to(self, seq: int) -> None:
         with self._lock:
@@ -241,9 +257,14 @@ class Transport:
         ensure_daemon(self.paths)
         with self._lock:
             self._connect()
-            unsent = set(map(id, self._pending))
-            resend = [frame for _, frame in self._unconfirmed if id(frame) not in unsent]
-            self._pending.extendleft(reversed(resend))
+            self._requeue_unconfirmed()
+        self._daemon_id = None  # the next answer comes from the new one: nothing more to resend
+
+    def _requeue_unconfirmed(self) -> None:
+        """Queue again every frame the daemon has not confirmed (it skips any it has)."""
+        unsent = set(map(id, self._pending))
+        resend = [frame for _, frame in self._unconfirmed if id(frame) not in unsent]
+        self._pending.extendleft(reversed(resend))
 
     # -- app-facing -----------------------------------------------------------------
     def wake(self) -> None:

@@ -62,10 +62,14 @@ class Tier:
         self._count += 1
         process = DataCatProcess(argv, self.tmp / f"{name}-{self._count}.log", env=self.env)
         self.procs[name] = process
-        if name == "web":
-            wait_until(lambda: self.get("/health").status_code == 200, 30, message="web")
-        if name == "daemon":
-            wait_until(lambda: self.daemon_stats(), 30, message="the daemon")
+        ready = {"web": lambda: self.get("/health").status_code == 200,
+                 "daemon": lambda: self.daemon_stats()}.get(name)
+        if ready is not None:
+            try:
+                wait_until(ready, 60, message=name)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; exit status {process.process.poll()}; its log:\n"
+                                     f"{process.log()[-3000:]}") from None
         return process
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:

@@ -57,6 +57,8 @@ class Delivery:
             now - self._first_pending >= self.settings.group_commit
 
     def commit(self) -> None:
+        """Write journaled frames; if the disk refuses, they wait for the next frame's window
+        or the next batch (see ``Journal.commit``)."""
         self.journal.commit()
         self._first_pending = None
 
@@ -71,6 +73,8 @@ class Delivery:
         ``head_sent``: the oldest batch went to the tier at least once, so it may have been
         applied and must stay as it is.
         """
+        self.journal.covered()
+        self.spool.persist_held()
         offset = self.journal.end
         entry = self.spool.put(daemon_id, seq, offset, payload)
         self.spool.save_checkpoint(offset)
@@ -106,7 +110,10 @@ class Delivery:
             for chunk in self._chunks(head_sent):
                 if not levels and len(chunk) == 1:
                     continue
-                batches = [msgpack.unpackb(self.spool.load(e), raw=False) for e in chunk]
+                payloads = [self.spool.load(e) for e in chunk]
+                if None in payloads:  # damaged: quarantined and gone from the spool
+                    continue
+                batches = [msgpack.unpackb(payload, raw=False) for payload in payloads]
                 merged, drops = merge_batches(batches, levels, metrics)
                 self.drops.update(drops)
                 self.spool.replace(chunk, chunk[-1].daemon_id, chunk[-1].seq, encode_batch(merged))
@@ -117,8 +124,13 @@ class Delivery:
                         self.bytes(), self.settings.max_bytes)
 
     def stats(self) -> dict:
+        drops = self.drops + self.spool.drops
+        for reason, skipped in self.journal.damage.items():
+            drops[f"journal_damaged_bytes:{reason}"] += skipped
         return {"spool_bytes": self.bytes(), "spool_batches": len(self.spool.entries),
-                "journal_pending": self.journal.pending, "drops": dict(self.drops)}
+                "spool_held_in_memory": self.spool.held, "journal_pending": self.journal.pending,
+                "disk_write_failures": self.spool.write_failures + self.journal.write_failures,
+                "drops": dict(drops)}
 
     def close(self) -> None:
         self.commit()

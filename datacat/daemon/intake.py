@@ -33,13 +33,17 @@ class Intake:
     client_drops: Counter = field(default_factory=Counter)  # the same, by reason
     invalid: Counter = field(default_factory=Counter)  # records left out of accepted frames
     duplicate_frames: int = 0  # frames this daemon had already (a resend or a spill file)
+    gap_frames: int = 0  # frames left for their client to resend: ones before them are missing
     seen: dict = field(default_factory=dict)  # client id -> (last frame seq, its drop counts)
 
-    def take(self, data: bytes, now: float, replayed: bool = False) -> int:
+    def take(self, data: bytes, now: float, replayed: bool = False, in_order: bool = True) -> int:
         """Accept one frame (``replayed``: read back from the journal); returns its records.
 
         A frame not newer than the last one taken from its client is a duplicate and skipped;
-        a journal replay is always taken (those frames were never batched).
+        a journal replay is always taken (those frames were never batched). With ``in_order``
+        (a live client), a frame after a gap is left out too: the frames before it died with
+        an earlier daemon, and the client sends them all again once it hears of it (``resume``),
+        so its records keep their order. A dead process's spill file is taken as it is.
         """
         if not replayed:
             self.frames_in += 1
@@ -51,8 +55,12 @@ class Intake:
             log.warning("rejected a client frame: %s", exc)
             return 0
         if not replayed:
-            if frame.seq <= self.last_seq(frame.client_id):
+            last = self.last_seq(frame.client_id)
+            if frame.seq <= last:
                 self.duplicate_frames += 1
+                return 0
+            if in_order and frame.seq != last + 1:
+                self.gap_frames += 1
                 return 0
             self.delivery.record(data, now)
         self._note_client(frame.client_id, frame.seq, frame.dropped)
@@ -88,6 +96,11 @@ class Intake:
         """What ``restore`` needs after a restart: the newest seq per client."""
         return {client: seq for client, (seq, _) in self.seen.items()}
 
+    def resume(self, client_id: str, seq: int) -> None:
+        """A client says every frame up to ``seq`` reached a daemon before this one."""
+        if seq > self.last_seq(client_id):
+            self._note_client(client_id, seq, self.seen.get(client_id, (0, {}))[1])
+
     def restore(self, seqs: dict) -> None:
         for client, seq in seqs.items():
             if isinstance(client, str) and type(seq) is int:
@@ -97,5 +110,6 @@ class Intake:
         return {"frames_in": self.frames_in, "records_in": self.records_in,
                 "bytes_in": self.bytes_in, "frames_rejected": dict(self.rejected),
                 "records_invalid": dict(self.invalid), "duplicate_frames": self.duplicate_frames,
+                "gap_frames": self.gap_frames,
                 "client_dropped": self.client_dropped,
                 "client_dropped_by_reason": dict(self.client_drops)}

@@ -13,11 +13,10 @@ import msgpack
 import zmq
 
 from ..autostart import hold_lock
-from ..ids import uuid7
 from ..process import on_stop_signals
-from ..protocol import build_batch, encode_batch
+from ..protocol import build_batch, encode_batch, new_daemon_identity
 from ..runtime import RuntimePaths
-from ..sealed import Damaged, read_sealed, write_sealed
+from ..sealed import Damaged, quarantine, read_sealed, write_sealed
 from .delivery import Delivery, SpoolSettings
 from .intake import Intake
 from .probe import SleepClock
@@ -57,10 +56,11 @@ class Daemon:
 
     def __init__(self, settings: DaemonSettings):
         self.settings = settings
-        self.daemon_id = uuid7()
+        self.daemon_id, self._key = new_daemon_identity()
         self._seq = 0
         self._checks = 0
         self._stopping = threading.Event()
+        self._refused: set[str] = set()  # state files the disk refused (logged once)
         self._lock_fd = hold_lock(settings.paths)
         if self._lock_fd is None:
             raise AlreadyRunning(f"a daemon already runs in {settings.paths.directory}")
@@ -116,27 +116,36 @@ class Daemon:
         except FileNotFoundError:
             pass
         except (OSError, Damaged, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring the unreadable client checkpoint %s: %s", self._clients_path, exc)
+            quarantine(self._clients_path, getattr(exc, "reason", "unreadable"))
 
     def _save_clients(self) -> None:
+        self._persist("the client checkpoint", lambda: write_sealed(
+            self._clients_path, msgpack.packb(self.intake.checkpoint()), sync=False))
+
+    def _persist(self, what: str, write) -> bool:
+        """Run one small state write; a refusal (full disk) is logged once until one succeeds."""
         try:
-            write_sealed(self._clients_path, msgpack.packb(self.intake.checkpoint()), sync=False)
-        except OSError:
-            log.warning("cannot write the client checkpoint %s", self._clients_path, exc_info=True)
+            write()
+        except OSError as exc:
+            if what not in self._refused:
+                log.error("cannot write %s (%s); will retry", what, exc.strerror or exc)
+                self._refused.add(what)
+            return False
+        self._refused.discard(what)
+        return True
 
     def _drain_spills(self) -> int:
         """Take what processes that are gone left in their spill files."""
-        return drain_spills(self._spill_dir, lambda frame: self.intake.take(frame, time.monotonic()))
+        return drain_spills(self._spill_dir, lambda frame: self.intake.take(
+            frame, time.monotonic(), in_order=False))
 
     def _save_registry(self) -> None:
         # the state the tier has (as of the last spooled batch): what replayed frames diff against
         states = {sid: window.sent_state for sid, window in self.windows.sessions.items()
                   if sid in self.watcher.sessions}
-        try:
-            save_registry(self._registry_path, self.watcher.sessions, states)
+        if self._persist("the registry", lambda: save_registry(
+                self._registry_path, self.watcher.sessions, states)):
             self.watcher.changed = False
-        except OSError:
-            log.exception("cannot write the registry %s", self._registry_path)
 
     # -- the loop ---------------------------------------------------------------------------
     def stop(self) -> None:
@@ -175,7 +184,7 @@ class Daemon:
                     if self.flush_window(force=now - last_batch >= self.settings.beat_interval):
                         last_batch = now
                     next_flush = now + self.settings.flush_interval
-                if self.watcher.changed or now >= next_save:
+                if now >= next_save or (self.watcher.changed and "the registry" not in self._refused):
                     self._save_registry()
                     next_save = now + REGISTRY_INTERVAL
                 self.uplink.pump(now)
@@ -222,7 +231,12 @@ class Daemon:
             # frames queued before the question count, and "seen" means on disk
             self._receive_frames(None)
             self.delivery.commit()
-            return {"seq": self.intake.last_seq(request.get("client"))}
+            return {"seq": self.intake.last_seq(request.get("client")), "daemon": self.daemon_id}
+        if request.get("op") == "resume" and isinstance(request.get("client"), str) \
+                and type(request.get("seq")) is int:
+            self._receive_frames(None)
+            self.intake.resume(request["client"], request["seq"])
+            return {"seq": self.intake.last_seq(request["client"])}
         if request.get("op") == "stats":
             return self.stats()
         return {"error": f"unknown op {request.get('op')!r}"}
@@ -244,7 +258,7 @@ class Daemon:
         if not parts and not force:
             return False
         self._seq += 1
-        batch = build_batch(self.daemon_id, self._seq, socket.gethostname(), time.time(),
+        batch = build_batch(self.daemon_id, self._key, self._seq, socket.gethostname(), time.time(),
                             self.stats(), list(self.watcher.sessions), parts)
         self.delivery.spool_batch(self.daemon_id, self._seq, encode_batch(batch),
                                   head_sent=self.uplink.head_sent)

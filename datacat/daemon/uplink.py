@@ -72,17 +72,27 @@ class Uplink:
         """Batches not yet acknowledged."""
         return len(self.spool.entries)
 
-    def _load_head(self) -> tuple[SpoolEntry, bytes]:
-        entry = self.spool.entries[0]
-        if self._head is None or self._head[0] is not entry:
-            self._head = (entry, self.spool.load(entry))
-        return self._head
+    def _load_head(self) -> tuple[SpoolEntry, bytes] | None:
+        """The oldest batch and its payload (a damaged one is quarantined and skipped)."""
+        while self.spool.entries:
+            entry = self.spool.entries[0]
+            if self._head is not None and self._head[0] is entry:
+                return self._head
+            payload = self.spool.load(entry)
+            if payload is not None:
+                self._head = (entry, payload)
+                return self._head
+            self._attempts, self._resend_at = 0, None
+        return None
 
     def pump(self, now: float) -> None:
         """Send the oldest batch if none is in flight, or resend it when its ack is late."""
         if not self.spool.entries or (self._resend_at is not None and now < self._resend_at):
             return
-        _, payload = self._load_head()
+        head = self._load_head()
+        if head is None:
+            return
+        _, payload = head
         try:
             self.socket.send_multipart([b"", payload], zmq.NOBLOCK)
         except zmq.Again:  # no broker connected: try again soon
@@ -112,7 +122,7 @@ class Uplink:
 
     def _settle(self, ack: dict, now: float) -> None:
         head = self.spool.entries[0] if self.spool.entries else None
-        if head is None or (ack["seq"], ack.get("daemon_id")) != (head.seq, head.daemon_id):
+        if head is None or not _names(ack, head):
             return  # a late ack for a batch already settled
         status = ack.get("status")
         if status == "error":  # the tier could not write it now: resend after a backoff
@@ -133,3 +143,11 @@ class Uplink:
 
     def close(self) -> None:
         self.socket.close(0)
+
+
+def _names(ack: dict, entry: SpoolEntry) -> bool:
+    """Whether ``ack`` answers ``entry``: by ``(seq, daemon_id)``, or for a batch the tier could
+    not even read, by the CRC-32 of the bytes it received."""
+    if ack["seq"] >= 0:
+        return (ack["seq"], ack.get("daemon_id")) == (entry.seq, entry.daemon_id)
+    return ack.get("crc") == entry.crc

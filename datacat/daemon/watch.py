@@ -36,7 +36,8 @@ class Watched:
     stopped_since: float | None = None  # wall time the process was seen stopped
     stacks: dict | None = None
     beat_ts: float | None = None  # the client's time of the last beat
-    excused: bool = False  # since that beat, a pause, a stop, a debugger or sleep was seen
+    paused_since_beat: bool = False  # detection was paused at some point since that beat
+    excused_at: float | None = None  # last wall time the process was seen stopped, traced or asleep
     events: deque = field(default_factory=lambda: deque(maxlen=LAST_EVENTS))
 
     def last_events(self) -> list[dict]:
@@ -91,7 +92,7 @@ class Watcher:
         elif kind == Kind.STACKS:
             watched.stacks = record[3]
         elif kind == Kind.PAUSE:
-            watched.paused = watched.excused = True
+            watched.paused = watched.paused_since_beat = True
         elif kind == Kind.RESUME:
             watched.paused, watched.last_beat = False, now
         elif kind in (Kind.END, Kind.CRASH):
@@ -100,11 +101,11 @@ class Watcher:
         return []
 
     def _beat(self, watched: Watched, now: float, ts: float) -> list:
-        previous, excused, stacks = watched.beat_ts, watched.excused, watched.stacks
+        previous, paused, stacks = watched.beat_ts, watched.paused_since_beat, watched.stacks
         watched.armed, watched.last_beat, watched.stacks = True, now, None
-        watched.beat_ts, watched.excused = ts, False
+        watched.beat_ts, watched.paused_since_beat = ts, False
         if watched.hang_start is None:
-            return self._missed_hang(watched, previous, ts, stacks) if not excused else []
+            return [] if paused else self._missed_hang(watched, previous, ts, stacks)
         wall = self._wall()
         duration = wall - watched.hang_start
         watched.hang_start = None
@@ -113,8 +114,15 @@ class Watcher:
     @staticmethod
     def _missed_hang(watched: Watched, previous: float | None, ts: float,
                      stacks: dict | None) -> list:
-        """A hang the checks did not see live (the daemon was busy), told by the beats' own times."""
+        """A hang the checks did not see live (the daemon was busy), told by the beats' own times.
+
+        A gap the daemon saw the process stopped, traced or asleep in is excused. That is
+        judged by wall time, not by the order records arrive in: a beat sent just before a
+        stop can reach the daemon after the stop was seen.
+        """
         if previous is None or watched.paused or ts - previous <= watched.hang_timeout:
+            return []
+        if watched.excused_at is not None and watched.excused_at >= previous:
             return []
         start = previous + watched.hang_timeout
         detail = {"timeout": watched.hang_timeout, "since_last_beat": ts - previous}
@@ -131,7 +139,7 @@ class Watcher:
         for watched in list(self.sessions.values()):
             if slept > 0:
                 watched.last_beat += slept
-                watched.excused = True
+                watched.excused_at = wall
                 records.append([Kind.SUSPEND, watched.sid, wall - slept, {"cause": "sleep"}])
                 records.append([Kind.WAKE, watched.sid, wall, {"cause": "sleep",
                                                                "duration": slept}])
@@ -144,13 +152,13 @@ class Watcher:
 
     def _stopped_or_hung(self, watched: Watched, state: ProcState, now: float, wall: float) -> list:
         if state is ProcState.STOPPED:
-            watched.last_beat, watched.excused = now, True
+            watched.last_beat, watched.excused_at = now, wall
             if watched.stopped_since is None:
                 watched.stopped_since = wall
                 return [[Kind.SUSPEND, watched.sid, wall, {"cause": "stopped"}]]
             return []
         if state is ProcState.TRACED:  # a debugger holds it: waiting is not hanging
-            watched.last_beat, watched.excused = now, True
+            watched.last_beat, watched.excused_at = now, wall
         if watched.stopped_since is not None:
             duration, watched.stopped_since = wall - watched.stopped_since, None
             return [[Kind.WAKE, watched.sid, wall, {"cause": "stopped", "duration": duration}]]

@@ -134,6 +134,7 @@ s = datacat.create_session("Edges", "1.0")
 print(s.id, flush=True)
 s.log_event("before", {"i": 1})
 s.log_event("x", {"when": datetime.datetime(2026, 1, 2, 3, 4, 5)})
+s.log_event("keys", {1: "one", (2, 3): {b"raw": 4}})
 s.log_event("after", {"i": 2})
 s.end()
 """
@@ -143,8 +144,9 @@ def test_an_unencodable_value_costs_nothing_around_it(stack, warm_daemon):
     sid, _ = _run(stack, ODD_VALUE)
     _final(stack, sid, "ended")
     events = [e for e in all_events(stack.get, sid)]
-    assert [e["name"] for e in events] == ["before", "x", "after"]
+    assert [e["name"] for e in events] == ["before", "x", "keys", "after"]
     assert events[1]["data"] == {"when": "datetime.datetime(2026, 1, 2, 3, 4, 5)"}
+    assert events[2]["data"] == {"1": "one", "(2, 3)": {"raw": 4}}  # keys as text, as JSON would
 
 
 STREAM = """

@@ -71,25 +71,12 @@ def test_daemon_sigterm_mid_stream_loses_nothing(tier):
     assert_exact(tier, sid, finished(tier, app, sid))
 
 
-def test_daemon_sigkill_mid_stream_loses_only_the_last_moments(tier, capsys):
+def test_daemon_sigkill_mid_stream_loses_nothing(tier):
     app, sid = tier.stream(EVENTS, PATCHES, pause=0.05)
     wait_until(lambda: tier.count(sid) >= 6_000, 60, message="a third of the stream")
-    received = tier.daemon_stats()["records_in"]
     tier.kill("daemon", signal.SIGKILL)
-    tier.start("daemon")
-    assert app.wait(90) == 0
-    wait_until(lambda: (s := tier.session(sid)) and s["status"] == "ended", 60,
-               message="the end after the restart")
-    events = tier.events(sid)
-    assert events == sorted(set(events)), "duplicated or reordered events"
-    missing = sorted(set(range(EVENTS)) - set(events))
-    with capsys.disabled():
-        print(f"\ndaemon SIGKILL after {received} records: {len(missing)} of {EVENTS} events lost")
-    # what the daemon had for longer than the group-commit window all arrived: every loss
-    # is within the frames in flight at the kill, one contiguous stretch
-    if missing:
-        assert missing == list(range(missing[0], missing[-1] + 1))
-        assert len(missing) <= 4_000
+    tier.start("daemon")  # a supervisor's restart; the app resends what died with the old one
+    assert_exact(tier, sid, finished(tier, app, sid))
 
 
 def test_tiny_spool_keeps_every_lifecycle_record_and_counts_drops(tier):

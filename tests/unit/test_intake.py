@@ -26,6 +26,7 @@ def test_frames_are_journaled_folded_and_bad_ones_counted(tmp_path):
     assert intake.stats() == {"frames_in": 4, "records_in": 4, "bytes_in": intake.bytes_in,
                               "frames_rejected": {"malformed": 1},
                               "records_invalid": {"bad_field": 1}, "duplicate_frames": 1,
+                              "gap_frames": 0,
                               "client_dropped": 3, "client_dropped_by_reason": {"queue_full": 3}}
     assert intake.delivery.journal.pending == 2
     assert len(intake.windows.sessions["s-1"].events) == 4
@@ -40,3 +41,22 @@ def test_client_drop_counts_add_up_and_old_clients_are_forgotten(tmp_path, monke
     intake.take(encode_frame("c", 1, 0, [EVENT]), now=0.0)
     assert intake.client_dropped == 8
     assert intake.last_seq("a") == 0 and intake.last_seq("b") == 1 and intake.last_seq("c") == 1
+
+
+def test_a_frame_after_a_gap_waits_for_its_client_to_resume_and_resend(tmp_path):
+    intake = make(tmp_path)
+    intake.take(encode_frame("c", 1, 0, [EVENT]), now=0.0)
+    # frames 2 and 3 died with an earlier daemon: 4 must not overtake them
+    assert intake.take(encode_frame("c", 4, 0, [EVENT]), now=0.0) == 0
+    assert intake.gap_frames == 1 and intake.last_seq("c") == 1
+    intake.resume("c", 2)  # the client says an earlier daemon had frame 2 on disk
+    assert [intake.take(encode_frame("c", seq, 0, [EVENT]), now=0.0) for seq in (3, 4)] == [1, 1]
+    assert intake.last_seq("c") == 4
+    intake.resume("c", 1)  # never moves back
+    assert intake.last_seq("c") == 4
+
+
+def test_a_dead_process_spill_file_is_taken_whatever_came_before(tmp_path):
+    intake = make(tmp_path)
+    assert intake.take(encode_frame("c", 7, 0, [EVENT]), now=0.0, in_order=False) == 1
+    assert intake.last_seq("c") == 7

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import zlib
+
 import msgpack
 import pytest
+import zmq
 
 from datacat.daemon.compact import merge_batches, merge_points
 from datacat.daemon.delivery import Delivery, SpoolSettings
 from datacat.daemon.journal import Journal
 from datacat.daemon.spool import BatchSpool
+from datacat.daemon.uplink import Uplink
 from datacat.protocol import Kind, encode_batch
 
 
@@ -167,3 +171,30 @@ def test_delivery_replays_frames_journaled_after_the_last_batch(tmp_path, sync):
     assert list(again.replay()) == [b"late-1", b"late-2"]
     assert [e.seq for e in again.spool.entries] == [1]
     again.close()
+
+
+def test_a_rejection_of_an_unreadable_batch_settles_it_by_its_crc(tmp_path):
+    spool = BatchSpool(tmp_path, sync=False)
+    spool.put("d", 1, 0, b"one")
+    spool.put("d", 2, 0, b"two")
+    uplink = Uplink(zmq.Context.instance(), [], spool)
+    try:
+        uplink._settle({"seq": -1, "status": "rejected", "crc": zlib.crc32(b"two")}, 0.0)
+        assert [e.seq for e in spool.entries] == [1, 2]  # not the batch in flight
+        uplink._settle({"seq": -1, "status": "rejected", "crc": zlib.crc32(b"one")}, 0.0)
+        assert [e.seq for e in spool.entries] == [2]
+    finally:
+        uplink.close()
+
+
+def test_a_damaged_spooled_batch_is_quarantined_and_the_next_one_goes(tmp_path):
+    spool = BatchSpool(tmp_path, sync=False)
+    first = spool.put("d", 1, 0, b"one" * 10)
+    spool.put("d", 2, 0, b"two")
+    data = bytearray(first.path.read_bytes())
+    data[-5:] = b"XXXXX"
+    first.path.write_bytes(bytes(data))
+    assert spool.load(first) is None
+    assert [e.seq for e in spool.entries] == [2]
+    assert spool.drops == {"spool_damaged_batches:bad_checksum": 1}
+    assert len(list((tmp_path / "quarantine").iterdir())) == 1

@@ -99,6 +99,30 @@ def test_a_long_gap_between_beats_with_an_excuse_is_no_hang(world, excuse):
     assert Kind.HANG not in kinds(watcher.on_record([Kind.BEAT, SID, 125.0], now=1.5))
 
 
+def test_a_beat_sent_before_a_stop_that_arrives_after_it_does_not_hide_the_stop(world):
+    watcher, probe, wall = world
+    wall.now = 100.5
+    watcher.on_record([Kind.BEAT, SID, 100.0], now=0.0)
+    probe.states[42] = ProcState.STOPPED
+    watcher.check(now=1.0)  # the daemon sees the stop at 100.5 ...
+    watcher.on_record([Kind.BEAT, SID, 100.4], now=1.1)  # ... then a beat queued before it
+    wall.now = 125.0
+    probe.states[42] = ProcState.RUNNING
+    assert kinds(watcher.check(now=25.0)) == [Kind.WAKE]
+    assert watcher.on_record([Kind.BEAT, SID, 125.1], now=25.1) == []
+
+
+def test_a_stop_seen_before_the_last_beat_excuses_no_later_gap(world):
+    watcher, probe, wall = world
+    wall.now = 99.0
+    probe.states[42] = ProcState.STOPPED
+    watcher.check(now=0.0)
+    probe.states[42] = ProcState.RUNNING
+    watcher.check(now=0.5)
+    watcher.on_record([Kind.BEAT, SID, 100.0], now=1.0)
+    assert kinds(watcher.on_record([Kind.BEAT, SID, 125.0], now=1.5)) == [Kind.HANG, Kind.RECOVER]
+
+
 def test_paused_detection_does_not_hang_and_resume_restarts_the_wait(world):
     watcher, _, _ = world
     watcher.on_record([Kind.BEAT, SID, 1.0], now=0.0)

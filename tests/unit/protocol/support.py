@@ -11,6 +11,7 @@ from datacat.protocol import (
     Kind,
     Limits,
     ProtocolError,
+    daemon_id_of,
     encode_frame,
 )
 
@@ -86,8 +87,11 @@ def _state_frame(patch) -> bytes:
     return _frame([[Kind.STATE, "s", 1.0, patch]])
 
 
+KEY = "k" * 32
+
+
 def _batch(**overrides) -> dict:
-    batch = {"v": PROTOCOL_VERSION, "daemon_id": "daemon-1", "seq": 3, "host": "host-1",
+    batch = {"v": PROTOCOL_VERSION, "daemon_id": daemon_id_of(KEY), "key": KEY, "seq": 3, "host": "host-1",
              "sent_at": TS, "stats": {"frames_in": 10},
              "sessions": {SID: {"open": {"product": "game", "version": "1", "ts": TS},
                                 "state": [[TS, {"a": 1}]],

@@ -76,7 +76,7 @@ def test_reused_packer_gives_the_same_bytes():
 def test_decoders_accept_every_bytes_like(wrap):
     data = _frame([FULL_RECORDS[Kind.STATE]])
     assert decode_frame(wrap(data)).records == [FULL_RECORDS[Kind.STATE]]
-    assert decode_batch(wrap(encode_batch(_batch())))["seq"] == 3
+    assert decode_batch(wrap(encode_batch(_batch())))[0]["seq"] == 3
 
 
 @pytest.mark.parametrize("metric_type", sorted(METRIC_TYPES))
@@ -87,13 +87,13 @@ def test_every_metric_type_round_trips(metric_type):
 
 def test_batch_round_trips():
     batch = _batch()
-    assert decode_batch(encode_batch(batch)) == batch
+    assert decode_batch(encode_batch(batch)) == (batch, {})
 
 
 def test_batch_with_every_lifecycle_kind_round_trips():
     lifecycle = [[int(kind), TS + i, {"i": i}] for i, kind in enumerate(sorted(LIFECYCLE_KINDS))]
     batch = _batch(sessions={"a": {"lifecycle": lifecycle}, "b": {}})
-    assert decode_batch(encode_batch(batch)) == batch
+    assert decode_batch(encode_batch(batch)) == (batch, {})
 
 
 @pytest.mark.parametrize("status,reason", [("ok", ""), ("duplicate", ""),
