@@ -64,14 +64,18 @@ def summarise(nodeid: str, reports: list) -> TestResult:
 
 
 def _failure(report) -> tuple[str, dict]:
-    """The assertion message and pytest's traceback of a failed phase, as an ``exception`` map."""
+    """The assertion message and pytest's traceback of a failed phase, as an ``exception`` map.
+
+    Its ``fingerprint`` groups failures by test and exception type, whatever the message says.
+    """
     text = report.longreprtext or ""
     crash = getattr(report.longrepr, "reprcrash", None)
     message = crash.message if crash is not None else (text.strip().splitlines() or [""])[-1]
     kind, sep, _ = message.partition(":")
-    exception = {"type": kind if sep and " " not in kind else "Failure", "message": message,
-                 "stacktrace": text.splitlines(keepends=True),
+    kind = kind if sep and " " not in kind else "Failure"
+    exception = {"type": kind, "message": message, "stacktrace": text.splitlines(keepends=True),
                  "file": crash.path if crash is not None else None,
                  "line": crash.lineno if crash is not None else None,
-                 "function": report.nodeid.rsplit("::", 1)[-1]}
+                 "function": report.nodeid.rsplit("::", 1)[-1],
+                 "fingerprint": ["pytest", report.nodeid, kind]}  # one issue per test and type
     return message, exception

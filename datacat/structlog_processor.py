@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sys
 
-from .session import Session, describe_exception
+from .exceptions import describe_exception
+from .session import Session
 
 __all__ = ["StructlogProcessor"]
 

@@ -61,6 +61,7 @@ def test_events_state_histograms_and_tags_of_a_run(rig_stack, project):
     failed = events[f"{OUTCOMES_FILE}::test_fails"]
     assert "arithmetic is off" in failed["message"]
     assert failed["exception"]["type"] == "AssertionError"
+    assert failed["exception"]["fingerprint"] == ["pytest", f"{OUTCOMES_FILE}::test_fails", "AssertionError"]
     assert any("assert 1 + 1 == expected" in line for line in failed["exception"]["stacktrace"])
     assert "fixture broke" in events[f"{OUTCOMES_FILE}::test_setup_error"]["exception"]["message"]
     assert "teardown broke" in events[f"{OUTCOMES_FILE}::test_teardown_error"]["message"]
