@@ -95,6 +95,22 @@ def test_a_run_that_dies_is_crashed_naming_its_test(rig_stack, project, test, re
         assert crash[0]["data"]["signal"] == "SIGSEGV" and "test_segfaults" in crash[0]["data"]["traceback"]
 
 
+def test_a_run_killed_by_a_ci_timeout_is_crashed_naming_its_test(rig_stack, project, tmp_path):
+    process = start_pytest(project, {**rig_stack.env, "RELEASE_FILE": str(tmp_path / "never")},
+                           "--datacat", "--datacat-product", "Killed", "test_stalls.py")
+    try:
+        running = wait_until(lambda: [s for s in sessions_of(rig_stack, "Killed")
+                                      if (rig_stack.session(s["id"]) or {}).get("state", {})
+                                      .get("current_test") == "test_stalls.py::test_stalls"], 30,
+                             message="the run to be in test_stalls")
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    session = only_session(rig_stack, "Killed", "crashed")
+    assert session["id"] == running[0]["id"] and session["reason"] == "process_vanished"
+    assert session["state"]["current_test"] == "test_stalls.py::test_stalls"
+
+
 def test_a_stalled_test_makes_the_run_hung_with_every_stack(rig_stack, project, tmp_path):
     release = tmp_path / "release"
     process = start_pytest(project, {**rig_stack.env, "RELEASE_FILE": str(release)}, "--datacat",
