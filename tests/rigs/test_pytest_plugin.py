@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 
 import pytest
@@ -95,19 +96,23 @@ def test_a_run_that_dies_is_crashed_naming_its_test(rig_stack, project, test, re
         assert crash[0]["data"]["signal"] == "SIGSEGV" and "test_segfaults" in crash[0]["data"]["traceback"]
 
 
-def test_a_run_killed_by_a_ci_timeout_is_crashed_naming_its_test(rig_stack, project, tmp_path):
+@pytest.mark.parametrize("sig, status, reason", [(signal.SIGKILL, "crashed", "process_vanished"),
+                                                  (signal.SIGTERM, "ended", "sigterm")])
+def test_a_run_killed_by_a_ci_timeout_names_its_test(rig_stack, project, tmp_path, sig, status, reason):
+    product = f"Killed-{reason}"
     process = start_pytest(project, {**rig_stack.env, "RELEASE_FILE": str(tmp_path / "never")},
-                           "--datacat", "--datacat-product", "Killed", "test_stalls.py")
+                           "--datacat", "--datacat-product", product, "test_stalls.py")
     try:
-        running = wait_until(lambda: [s for s in sessions_of(rig_stack, "Killed")
+        running = wait_until(lambda: [s for s in sessions_of(rig_stack, product)
                                       if (rig_stack.session(s["id"]) or {}).get("state", {})
                                       .get("current_test") == "test_stalls.py::test_stalls"], 30,
                              message="the run to be in test_stalls")
     finally:
-        process.kill()
+        process.send_signal(sig)
         process.communicate(timeout=30)
-    session = only_session(rig_stack, "Killed", "crashed")
-    assert session["id"] == running[0]["id"] and session["reason"] == "process_vanished"
+    assert process.returncode == -sig
+    session = only_session(rig_stack, product, status)
+    assert session["id"] == running[0]["id"] and session["reason"] == reason
     assert session["state"]["current_test"] == "test_stalls.py::test_stalls"
 
 
