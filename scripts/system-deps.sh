@@ -1,9 +1,10 @@
 #!/bin/sh
-# Debian packages the test suite needs: chromium, for the dashboard's browser tests.
+# Debian packages the test suite needs: chromium, for the dashboard's browser tests, and
+# prometheus (with promtool), for the tests of /metrics in a real Prometheus and of the alert rules.
 # Installs the missing ones with apt-get when run as root and does nothing when they are
-# there; otherwise it says what to install (the browser tests skip until then).
+# there; otherwise it says what to install (the tests that need them skip until then).
 set -u
-PACKAGES="chromium"
+PACKAGES="chromium prometheus"
 
 missing=""
 for package in $PACKAGES; do
@@ -18,16 +19,16 @@ done
 [ -z "$missing" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "system-deps: not a Debian system: install$missing yourself (browser tests skip without it)" >&2
+    echo "system-deps: not a Debian system: install$missing yourself (the tests that need them skip without them)" >&2
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-    echo "system-deps: missing:$missing. Run: sudo apt-get install -y$missing (browser tests skip until then)" >&2
+    echo "system-deps: missing:$missing. Run: sudo apt-get install -y$missing (the tests that need them skip until then)" >&2
     exit 0
 fi
 echo "system-deps: installing$missing"
 # shellcheck disable=SC2086 # one word per package
 if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; }; then
-    echo "system-deps: apt-get could not install$missing (browser tests will skip)" >&2
+    echo "system-deps: apt-get could not install$missing (the tests that need them will skip)" >&2
 fi
 exit 0

@@ -15,7 +15,8 @@ _BY_REASON = ("rejected", "rejected_parts")
 
 def _numbers(record: dict) -> dict:
     counters = record.get("counters") if isinstance(record.get("counters"), dict) else {}
-    numbers = {key: value for key, value in counters.items() if ":" not in key}
+    numbers = dict.fromkeys(WORKERS.counters, 0)  # a worker publishes the counters it counted
+    numbers.update((key, value) for key, value in counters.items() if ":" not in key)
     for prefix in _BY_REASON:
         numbers[prefix] = {key.split(":", 1)[1]: value for key, value in counters.items()
                            if key.startswith(prefix + ":")}
