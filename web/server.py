@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from datacat.broker.store import open_store
 
 from .app import create_app
 from .settings import WebSettings
 
 __all__ = ["serve"]
+
+_SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access", "sanic.server", "sanic.websockets")
+
+
+def _log_once() -> None:
+    """Sanic's loggers get their own handlers and also propagate: leave only the root's."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for name in _SANIC_LOGGERS:
+        logging.getLogger(name).handlers.clear()
 
 
 def serve(settings: WebSettings) -> None:
@@ -19,5 +32,6 @@ def serve(settings: WebSettings) -> None:
     """
     open_store(settings.store_url).close()
     app = create_app(settings)
+    _log_once()
     app.run(host=settings.host, port=settings.port, single_process=True,
             access_log=False, motd=False)
