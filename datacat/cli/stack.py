@@ -20,12 +20,12 @@ from .errors import Refused
 from .parts import flags
 from .ports import check_free
 
-__all__ = ["cmd_up", "private_directory"]
+__all__ = ["cmd_up", "private_directory", "default_data_dir"]
 
 ME = [sys.executable, "-m", "datacat.cli"]
 
 
-def _default_data_dir() -> Path:
+def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
     return Path(base) / "datacat"
 
@@ -78,7 +78,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     ports = _ports(up, web)
     check_free(ports)
     os.umask(0o077)  # the store, the spool and the logs are this user's alone
-    data_dir = private_directory(Path(up["data_dir"] or _default_data_dir()).resolve())
+    data_dir = private_directory(Path(up["data_dir"] or default_data_dir()).resolve())
     store = web["store"] or f"diskcache://{data_dir / 'store'}"
     frontend = f"tcp://{up['broker_host']}:{up['broker_port']}"
     backend = f"tcp://127.0.0.1:{ports['broker backend'][1]}"

@@ -13,6 +13,7 @@ from ..runtime import runtime_paths, spool_directory
 from . import show
 from .daemon import daemon_status
 from .parts import flags, open_required_store
+from .stack import default_data_dir
 
 __all__ = ["cmd_demo", "cmd_status", "cmd_config", "cmd_keys", "cmd_tokens"]
 
@@ -72,8 +73,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ..control import ask
 
     paths = runtime_paths()
-    report: dict = {"daemon": daemon_status(paths, args.timeout)
-                    or f"no daemon runs in {paths.directory}"}
+    status = daemon_status(paths, args.timeout)
+    counters = ask(paths.control_endpoint, {"op": "stats"}, args.timeout) if status else None
+    report: dict = {"daemon": {**(counters or {}), **status} if status
+                    else f"no daemon runs in {paths.directory}"}
     if args.broker_stats:
         report["broker"] = ask(args.broker_stats, {}, args.timeout) or "no answer"
     if args.store:
@@ -88,6 +91,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     values = effective()
     paths = runtime_paths()
     values["daemon"]["spool_dir"] = values["daemon"]["spool_dir"] or str(spool_directory(paths))
+    values["up"]["data_dir"] = values["up"]["data_dir"] or str(default_data_dir())
     if args.json:
         print(show.as_json({"config_file": str(config_path() or ""), **values}))
         return 0
