@@ -86,9 +86,10 @@ def _say(text: str) -> None:
 class Supervisor:
     """Starts children in order, restarts the ones that die, stops all on SIGTERM/SIGINT."""
 
-    def __init__(self, children: list[Child], grace: float = 10.0):
+    def __init__(self, children: list[Child], grace: float = 10.0, backoff: float = 0.5):
         self.children = children
         self.grace = grace
+        self.backoff = backoff  # the first pause before a restart; it doubles per fast failure
         self._stop = threading.Event()
 
     def start(self) -> None:
@@ -111,7 +112,7 @@ class Supervisor:
     def watch(self) -> None:
         """Block until asked to stop, restarting children that exit; ``GaveUp`` stops the stack."""
         try:
-            while not self._stop.wait(0.5):
+            while not self._stop.wait(min(0.5, self.backoff)):
                 now = time.monotonic()
                 for child in self.children:
                     self._tend(child, now)
@@ -128,7 +129,7 @@ class Supervisor:
             if child.fast_failures >= MAX_FAST_FAILURES:
                 raise GaveUp(f"{child.name} exited ({code}) {child.fast_failures} times in a row "
                              f"within {FAST_FAILURE:.0f} s of starting; giving up and stopping")
-            delay = min(MAX_BACKOFF, 0.5 * 2 ** child.fast_failures)
+            delay = min(MAX_BACKOFF, self.backoff * 2 ** child.fast_failures)
             _say(f"{child.name} exited ({code}) after {ran:.0f} s; restarting in {delay:.1f} s")
             child.restart_at = now + delay
         elif now >= child.restart_at:

@@ -26,6 +26,8 @@ sys.stdin.read()
 s.end()
 """
 
+OTHER_APP = "import datacat; datacat.create_session('Elsewhere', '1.0').end()"
+
 
 def _app(env: dict) -> tuple[subprocess.Popen, str, str]:
     app = subprocess.Popen([sys.executable, "-c", APP], env=env, text=True, stdin=subprocess.PIPE,
@@ -56,6 +58,10 @@ def test_daemon_status_stop_restart_and_a_demo_for_another_broker(tmp_path):
         refused = datacat("demo", "--broker", other, "--sessions", "1", env=env)
         assert refused.returncode == 2 and "datacat daemon stop" in refused.stderr
         assert f"sends to {broker}, not {other}" in refused.stderr
+        elsewhere = subprocess.run([sys.executable, "-c", OTHER_APP], capture_output=True,
+                                   text=True, timeout=60, env=dict(env, DATACAT_BROKER=other))
+        assert f"DATACAT_BROKER is {other}, but the running daemon" in elsewhere.stderr
+        assert f"sends to {broker}; records go there" in elsewhere.stderr
     finally:
         app.communicate("", timeout=30)
     stopped = datacat("daemon", "stop", env=env)
