@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import time
 
 from ..autostart import daemon_running, ensure_daemon
@@ -35,14 +36,18 @@ def daemon_status(paths: RuntimePaths, timeout: float = 2.0) -> dict | None:
 def stop_daemon(paths: RuntimePaths, timeout: float = 30.0) -> int | None:
     """Ask the daemon to stop (it drains first) and wait until it has; its pid, or ``None``."""
     reply = ask(paths.control_endpoint, {"op": "stop"}, 2.0)
-    if not reply or "stopping" not in reply:
+    if reply is None and not daemon_running(paths):
         return None
+    pid = (reply or {}).get("stopping")
+    if pid is None:  # a daemon that does not know "stop": SIGTERM, as its pid file says
+        pid = int(paths.pid_file.read_text())
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while daemon_running(paths):
         if time.monotonic() > deadline:
-            raise Refused(f"the daemon (pid {reply['stopping']}) did not stop in {timeout:.0f} s")
+            raise Refused(f"the daemon (pid {pid}) did not stop in {timeout:.0f} s")
         time.sleep(0.1)  # pacing: polling the daemon's lock until it lets go
-    return reply["stopping"]
+    return pid
 
 
 def _show(status: dict) -> str:
@@ -66,7 +71,9 @@ def _cmd_daemon(args: argparse.Namespace) -> int:
     if args.action == "status":
         status = daemon_status(paths)
         if status is None:
-            print(f"no daemon runs in {paths.directory}")
+            print(f"a daemon runs in {paths.directory} but does not answer; `datacat daemon "
+                  "restart` replaces it" if daemon_running(paths)
+                  else f"no daemon runs in {paths.directory}")
             return 1
         print(show.as_json(status) if args.json else _show(status))
         return 0
