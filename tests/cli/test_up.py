@@ -43,6 +43,13 @@ def test_two_stacks_on_one_port_then_sigkill_leaves_nothing(tmp_path, ports):
         line, = second.stderr.strip().splitlines()
         assert f"port {ports['web']} (web) is in use by pid " in line, line
         assert not (tmp_path / "b").exists()  # nothing of the second stack started
+        for alone in (["web", "--store", "memory://", "--port", str(ports["web"])],
+                      ["broker", "--frontend", f"tcp://127.0.0.1:{ports['broker']}"]):
+            refused = datacat(*alone, env=env)
+            assert refused.returncode == 1 and "Traceback" not in refused.stderr
+            line, = refused.stderr.strip().splitlines()
+            assert "is in use by pid" in line
+        assert (tmp_path / "up.log").read_text().count("Starting worker") == 1  # logged once
 
         assert (tmp_path / "a").stat().st_mode & 0o777 == 0o700
         stored = [p for p in (tmp_path / "a" / "store").iterdir() if p.is_file()]
