@@ -55,6 +55,10 @@ def warn_other_broker(paths: RuntimePaths) -> None:
                     ",".join(wanted), paths.directory, ",".join(running), ",".join(wanted))
 
 
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 def ensure_daemon(paths: RuntimePaths) -> bool:
     """Start a detached daemon if none is running; True if one was started.
 
@@ -67,7 +71,7 @@ def ensure_daemon(paths: RuntimePaths) -> bool:
     env = dict(os.environ, DATACAT_RUNTIME_DIR=str(paths.directory))
     if not os.environ.get("DATACAT_RUNTIME_DIR") and not os.environ.get("DATACAT_SPOOL_DIR"):
         env["DATACAT_SPOOL_DIR"] = str(spool_directory(paths))  # the state directory, not /tmp
-    with open(os.devnull, "rb") as devnull, open(paths.log_file, "ab") as log:
+    with open(os.devnull, "rb") as devnull, open(paths.log_file, "ab", opener=_private) as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "datacat.daemon", "--detach"],
             stdin=devnull, stdout=log, stderr=log, env=env, close_fds=True,

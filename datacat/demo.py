@@ -80,7 +80,7 @@ def run_demo(sessions: int = 6, seconds: float = 20.0, seed: int | None = None,
         args = [scenario, product, version, str(seconds * rng.uniform(0.5, 1.0)),
                 str(rng.randrange(2**31))]
         child = subprocess.Popen([sys.executable, "-m", "datacat.demo", *args],
-                                 stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+                                 stderr=subprocess.DEVNULL, preexec_fn=die_with_parent(os.getpid()))
         children[child.pid] = (child, scenario, f"{product} {version}")
     for done in range(1, sessions + 1):
         pid, status = os.wait()

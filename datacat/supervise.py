@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .process import on_stop_signals
@@ -27,16 +28,27 @@ MAX_FAST_FAILURES = 4
 MAX_BACKOFF = 30.0
 
 
-def die_with_parent() -> None:
-    """In a child before ``exec``: get SIGTERM when the parent dies (Linux; elsewhere a no-op)."""
-    parent = os.getppid()
+def _find_prctl():
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_prctl = _find_prctl()  # looked up here: between fork and exec, only call it
+
+
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: the child gets SIGTERM when ``parent`` (this process) dies (Linux)."""
+
+    def arm() -> None:
+        if _prctl is None:
+            return
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return arm
 
 
 class GaveUp(RuntimeError):
@@ -57,7 +69,7 @@ class Child:
     restart_at: float | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=self.env, preexec_fn=die_with_parent)
+        self.process = subprocess.Popen(self.argv, env=self.env, preexec_fn=die_with_parent(os.getpid()))
         self.started = time.monotonic()
         self.restart_at = None
 
