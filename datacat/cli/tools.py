@@ -48,10 +48,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _status_text(report: dict) -> str:
     daemon = report["daemon"]
-    parts = ["daemon: " + (f"pid {daemon['pid']}, sending to {', '.join(daemon['brokers'])}, "
-                           f"{daemon['queued']} batches queued, watching {len(daemon['watched'])}"
-                           f" sessions (datacat daemon status)" if isinstance(daemon, dict)
-                           else daemon)]
+    parts = ["daemon:\n" + show.fields(sorted(_flat(daemon).items())) if isinstance(daemon, dict)
+             else f"daemon: {daemon}"]
     if "broker" in report:
         broker = report["broker"]
         parts.append("broker:\n" + (show.fields(sorted(broker.items()))
@@ -67,6 +65,21 @@ def _status_text(report: dict) -> str:
             [[d["id"], d.get("host"), show.local_time(d.get("last_seen")),
               len(d.get("watching") or [])] for d in report["daemons"]]))
     return "\n\n".join(parts)
+
+
+def _flat(values: dict) -> dict:
+    """Counters for a human: lists as counts or joined, maps as ``key=value`` pairs."""
+    out = {}
+    for name, value in values.items():
+        if name == "watched":
+            out[name] = f"{len(value)} sessions (datacat daemon status lists them)"
+        elif isinstance(value, list):
+            out[name] = ", ".join(map(str, value))
+        elif isinstance(value, dict):
+            out[name] = ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "-"
+        else:
+            out[name] = value
+    return out
 
 
 def cmd_status(args: argparse.Namespace) -> int:
