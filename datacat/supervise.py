@@ -113,6 +113,11 @@ class Supervisor:
         self.children.append(child)
         child.start()
 
+    @property
+    def stopping(self) -> bool:
+        """SIGTERM or SIGINT arrived."""
+        return self._stop.is_set()
+
     def install_signal_handlers(self) -> None:
         on_stop_signals(self._stop.set)
 

@@ -96,7 +96,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     url = f"http://{web['host']}:{web['port']}"
     demo_env = None
     try:
-        if not wait_http(f"{url}/health", 60, lambda: supervisor.first_dead() is None):
+        if not wait_http(f"{url}/health", 60, lambda: not (supervisor.first_dead()
+                                                          or supervisor.stopping)):
+            if supervisor.stopping:
+                return 0
             dead = supervisor.first_dead()
             raise Refused(f"{dead.name} exited ({dead.process.returncode}) while starting; stopped"
                           if dead else "the web app did not answer in 60 s; stopped")
