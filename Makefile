@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[server,redis,test]'
+	$(PY) -m pip install -qq -e '.[server,redis,test]'  # -qq: setuptools' editable-install notice
 	touch $(STAMP)
 
 venv: $(STAMP)

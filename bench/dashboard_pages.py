@@ -9,7 +9,7 @@ then recovered). Then:
 2. A real ``datacat web`` on that store: ``REPEATS`` requests per page, one page
    after another in rounds; the server time is the page's ``Server-Timing`` header (from
    the handler's first line to the response being built), the wall time is what the
-   client saw. Medians. Target: overview and sessions ≤ 50 ms each (DESIGN.md §10).
+   client saw. Medians. Target: overview and sessions ≤ 50 ms each.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def main() -> int:
                           baseline=f"wall time seen by the client {median(wall[name]):.1f} ms")
         report.result("web process RSS, index of every session", rss, "MB",
                       baseline=f"{empty_rss:.0f} MB on an empty store: the index grows with the "
-                               "number of sessions (DESIGN.md §10 wants it flat)")
+                               "number of sessions (the target is a flat RSS)")
     return report.finish()
 
 

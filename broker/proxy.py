@@ -16,9 +16,12 @@ from zmq.utils.monitor import recv_monitor_message
 from datacat.curve import is_loopback, load_keys
 from datacat.process import on_stop_signals
 
-__all__ = ["Broker", "BrokerSettings"]
+__all__ = ["Broker", "BrokerSettings", "STACK_DOMAIN", "STACK_USER"]
 
 log = logging.getLogger("datacat.broker")
+
+STACK_DOMAIN = "datacat-stack"  # the ZAP domain of the backend's worker check
+STACK_USER = "worker"
 
 #: The counters ``proxy_steerable`` reports, in its order.
 _STATISTICS = ("frontend_messages_in", "frontend_bytes_in", "frontend_messages_out",
@@ -33,6 +36,7 @@ class BrokerSettings:
     stats: str | None = None
     secret_key: str | None = None  # CURVE secret key file: the frontend then requires CURVE
     allowed_keys: str | None = None  # directory of daemon public keys allowed in
+    stack_secret: str | None = None  # only workers that know it may attach to the backend
     linger_ms: int = 1000
 
 
@@ -51,6 +55,8 @@ class Broker:
         self.refused = 0
         if settings.secret_key:
             self._require_curve(settings)
+        if settings.stack_secret:
+            self._require_stack_secret(settings.stack_secret)
         for sock, endpoint in ((self._frontend, frontend), (self._backend, backend)):
             sock.setsockopt(zmq.LINGER, settings.linger_ms)
             sock.bind(endpoint)
@@ -72,13 +78,25 @@ class Broker:
             raise ValueError("broker.allowed_keys must name a directory of daemon public keys "
                              f"(got {settings.allowed_keys!r})")
         public, secret = load_keys(settings.secret_key)
-        self._auth = ThreadAuthenticator(self._context, log=logging.getLogger("datacat.zap"))
-        self._auth.start()
+        self._start_auth()
         self._auth.configure_curve(domain="*", location=settings.allowed_keys)
         self._frontend.curve_server = True
         self._frontend.curve_publickey = public
         self._frontend.curve_secretkey = secret
-        self._monitor = self._frontend.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+        self._monitor = self._frontend.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+
+    def _start_auth(self) -> None:
+        if self._auth is None:
+            self._auth = ThreadAuthenticator(self._context, log=logging.getLogger("datacat.zap"))
+            self._auth.start()
+
+    def _require_stack_secret(self, secret: str) -> None:
+        """PLAIN on the backend: a worker of another stack (another secret) is refused."""
+        self._start_auth()
+        self._auth.configure_plain(domain=STACK_DOMAIN, passwords={STACK_USER: secret})
+        self._backend.plain_server = True
+        self._backend.zap_domain = STACK_DOMAIN.encode()
 
     def _proxy(self) -> None:
         control = self._context.socket(zmq.PAIR)
@@ -93,7 +111,7 @@ class Broker:
     def start(self) -> Broker:
         self._thread.start()
         log.info("broker: daemons -> %s%s, workers -> %s", self.frontend,
-                 " (CURVE)" if self._auth else "", self.backend)
+                 " (CURVE)" if self._frontend.curve_server else "", self.backend)
         return self
 
     def serve_forever(self) -> None:
@@ -110,14 +128,20 @@ class Broker:
                 continue
             ready = dict(poller.poll(500))
             if self._monitor is not None and self._monitor in ready:
-                recv_monitor_message(self._monitor)
-                self.refused += 1
-                log.warning("refused a daemon whose CURVE key is not allowed (%d so far)",
-                            self.refused)
+                self._count_refusals()
             if self._stats is not None and self._stats in ready:
                 self._stats.recv()
                 self._stats.send(msgpack.packb(self.statistics()))
         self.close()
+
+    def _count_refusals(self) -> None:
+        """Every failed CURVE handshake is one refusal: an unknown key, a wrong broker key, none."""
+        while self._monitor.poll(0):
+            event = recv_monitor_message(self._monitor)["event"]
+            self.refused += 1
+            why = ("its CURVE key is not allowed" if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                   else "its handshake failed (no CURVE, or the wrong broker key)")
+            log.warning("refused a daemon: %s (%d so far)", why, self.refused)
 
     def statistics(self) -> dict:
         """Messages and bytes through each side of the proxy since it started."""

@@ -28,12 +28,16 @@ log = logging.getLogger("datacat.ingest")
 class IngestWorker:
     """Takes one batch at a time; a bad batch is acked as rejected and the loop goes on."""
 
-    def __init__(self, store: Store, backend: str, daemon_timeout: float = 60.0):
+    def __init__(self, store: Store, backend: str, daemon_timeout: float = 60.0,
+                 stack_secret: str | None = None):
         self.store = store
         self.daemon_timeout = daemon_timeout
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 1000)
+        if stack_secret:  # the broker admits only workers of its own stack
+            self._socket.plain_username = b"worker"
+            self._socket.plain_password = stack_secret.encode()
         self._socket.connect(backend)
         self._stop = threading.Event()
         self.counters: Counter = Counter()

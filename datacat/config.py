@@ -1,9 +1,10 @@
 """One configuration for every process: flags > ``DATACAT_*`` env > ``datacat.toml`` > defaults.
 
 ``SCHEMA`` lists every key once (type, default, environment variable, help);
-``resolve(section, flags)`` turns the four sources into one typed ``dict``, and a key the
-schema does not know or a value of the wrong type is a ``ConfigError`` naming the key and
-where it came from. ``docs/configuration.md`` documents the same table.
+``resolve(section, flags)`` turns the four sources into one typed ``dict``. A key the schema
+does not know, a value of the wrong type, or one its key's check refuses (``datacat.checks``:
+ports, endpoints, store URLs, directories, counts, intervals) is a ``ConfigError`` naming
+the key and where it came from. ``docs/configuration.md`` documents the same table.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from . import checks
+from .checks import Check
 
 __all__ = ["Key", "SCHEMA", "ConfigError", "config_path", "load_file", "resolve", "effective"]
 
@@ -25,6 +29,7 @@ class Key:
     env: str | None
     help: str
     secret: bool = False
+    check: Check | None = None  # why a value of the right type is still wrong, or None
 
 
 def _keys(*keys: Key) -> dict[str, Key]:
@@ -34,16 +39,21 @@ def _keys(*keys: Key) -> dict[str, Key]:
 _BROKER = "tcp://127.0.0.1:5555"
 _BACKEND = "tcp://127.0.0.1:5556"
 _STORE = "DATACAT_STORE"
+_STACK = "DATACAT_STACK_SECRET"
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "daemon": _keys(
-        Key("broker", str, _BROKER, "DATACAT_BROKER", "broker endpoint(s), comma-separated"),
-        Key("flush_interval", float, 1.0, "DATACAT_FLUSH_INTERVAL", "seconds between batches"),
+        Key("broker", str, _BROKER, "DATACAT_BROKER", "broker endpoint(s), comma-separated",
+            check=checks.endpoints),
+        Key("flush_interval", float, 1.0, "DATACAT_FLUSH_INTERVAL", "seconds between batches",
+            check=checks.positive),
         Key("beat_interval", float, 5.0, "DATACAT_DAEMON_BEAT",
-            "at most this many seconds between batches (liveness)"),
-        Key("spool_dir", str, "", "DATACAT_SPOOL_DIR", "journal and batch spool (see delivery.md)"),
+            "at most this many seconds between batches (liveness)", check=checks.positive),
+        Key("spool_dir", str, "", "DATACAT_SPOOL_DIR",
+            "journal and batch spool (default: the state directory, see delivery.md)",
+            check=checks.directory),
         Key("spool_max_bytes", int, 256 * 1024 * 1024, "DATACAT_SPOOL_MAX_BYTES",
-            "the spool's bound in bytes"),
+            "the spool's bound in bytes", check=checks.at_least_one),
         Key("group_commit", float, 0.1, "DATACAT_GROUP_COMMIT",
             "seconds a received frame may wait before it is on disk"),
         Key("spool_sync", bool, True, "DATACAT_SPOOL_SYNC", "fdatasync each journal commit"),
@@ -53,37 +63,58 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "this daemon's CURVE secret key file", secret=True),
     ),
     "broker": _keys(
-        Key("frontend", str, _BROKER, "DATACAT_BROKER_FRONTEND", "where daemons connect"),
-        Key("backend", str, _BACKEND, "DATACAT_BROKER_BACKEND", "where ingest workers connect"),
-        Key("stats", str, "", "DATACAT_BROKER_STATS", "endpoint answering with the proxy's counters"),
+        Key("frontend", str, _BROKER, "DATACAT_BROKER_FRONTEND", "where daemons connect",
+            check=checks.endpoint),
+        Key("backend", str, _BACKEND, "DATACAT_BROKER_BACKEND", "where ingest workers connect",
+            check=checks.endpoint),
+        Key("stats", str, "", "DATACAT_BROKER_STATS", "endpoint answering with the proxy's counters",
+            check=checks.optional_endpoint),
         Key("secret_key", str, "", "DATACAT_BROKER_SECRET_KEY",
             "the broker's CURVE secret key file (required off loopback)", secret=True),
         Key("allowed_keys", str, "", "DATACAT_BROKER_ALLOWED_KEYS",
             "directory of daemon public key files allowed to connect"),
+        Key("stack_secret", str, "", _STACK,
+            "shared with the stack's ingest workers: no other worker can attach", secret=True),
     ),
     "ingest": _keys(
-        Key("backend", str, _BACKEND, "DATACAT_INGEST_BACKEND", "the broker's backend endpoint"),
-        Key("store", str, "", _STORE, "store URL (memory:// or diskcache:///abs/path)"),
+        Key("backend", str, _BACKEND, "DATACAT_INGEST_BACKEND", "the broker's backend endpoint",
+            check=checks.endpoint),
+        Key("store", str, "", _STORE, "store URL (memory:// or diskcache:///abs/path)",
+            check=checks.store_url),
         Key("daemon_timeout", float, 60.0, "DATACAT_DAEMON_TIMEOUT",
-            "seconds of silence after which a daemon's sessions are lost"),
+            "seconds of silence after which a daemon's sessions are lost", check=checks.positive),
+        Key("stack_secret", str, "", _STACK,
+            "the broker's stack secret: attach only to that broker", secret=True),
     ),
     "web": _keys(
-        Key("store", str, "", _STORE, "store URL"),
+        Key("store", str, "", _STORE, "store URL", check=checks.store_url),
         Key("host", str, "127.0.0.1", "DATACAT_WEB_HOST", "bind address"),
-        Key("port", int, 8080, "DATACAT_WEB_PORT", "port"),
+        Key("port", int, 8080, "DATACAT_WEB_PORT", "port", check=checks.port),
         Key("tokens_file", str, "", "DATACAT_TOKENS_FILE",
             "API tokens (required when host is not loopback)"),
-        Key("broker_stats", str, "", "DATACAT_BROKER_STATS", "the broker's counters, for /api/v1/stats"),
+        Key("broker_stats", str, "", "DATACAT_BROKER_STATS", "the broker's counters, for /api/v1/stats",
+            check=checks.optional_endpoint),
+        Key("read_timeout", float, 10.0, "DATACAT_WEB_READ_TIMEOUT",
+            "seconds a store read may take, queueing included, before the request gets 503",
+            check=checks.positive),
     ),
     "up": _keys(
-        Key("data_dir", str, "", "DATACAT_DATA_DIR", "where the embedded store lives"),
-        Key("workers", int, 2, "DATACAT_WORKERS", "ingest worker processes"),
+        Key("data_dir", str, "", "DATACAT_DATA_DIR", "where the embedded store lives",
+            check=checks.directory),
+        Key("workers", int, 2, "DATACAT_WORKERS", "ingest worker processes",
+            check=checks.at_least_one),
         Key("broker_host", str, "127.0.0.1", "DATACAT_BROKER_HOST", "the broker's bind address"),
-        Key("broker_port", int, 5555, "DATACAT_BROKER_PORT", "port daemons connect to"),
-        Key("backend_port", int, 0, "DATACAT_BACKEND_PORT", "port workers connect to (0: broker+1)"),
-        Key("stats_port", int, 0, "DATACAT_STATS_PORT", "port of the broker's counters (0: broker+2)"),
+        Key("broker_port", int, 5555, "DATACAT_BROKER_PORT", "port daemons connect to",
+            check=checks.port),
+        Key("backend_port", int, 0, "DATACAT_BACKEND_PORT", "port workers connect to (0: broker+1)",
+            check=checks.port_or_zero),
+        Key("stats_port", int, 0, "DATACAT_STATS_PORT", "port of the broker's counters (0: broker+2)",
+            check=checks.port_or_zero),
     ),
 }
+
+
+_KIND = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
 
 
 class ConfigError(ValueError):
@@ -108,17 +139,21 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
                 if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
                     raise ValueError(value)
                 return value.lower() in ("1", "true", "yes")
-            return key.type(value)
+            value = key.type(value.strip())
         except ValueError:
-            raise ConfigError(f"{where}: {key.name} = {value!r} is not a {key.type.__name__}") \
-                from None
+            raise ConfigError(f"{where}: {key.name} = {value!r} is not {_KIND[key.type]}") from None
     if key.type is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, key.type) or (key.type is not bool and isinstance(value, bool)):
-        raise ConfigError(f"{where}: {key.name} = {value!r} is not a {key.type.__name__}")
-    if key.type in (int, float) and value < 0:
-        raise ConfigError(f"{where}: {key.name} = {value!r} must not be negative")
+        raise ConfigError(f"{where}: {key.name} = {value!r} is not {_KIND[key.type]}")
+    problem = (key.check or _default_check(key))(value)
+    if problem:
+        raise ConfigError(f"{where}: {key.name} = {value!r} {problem}")
     return value
+
+
+def _default_check(key: Key) -> Check:
+    return checks.not_negative if key.type in (int, float) else lambda value: None
 
 
 def load_file(path: Path) -> dict[str, dict[str, Any]]:

@@ -17,10 +17,26 @@ class CurveError(ValueError):
     """A key file is missing or not a CURVE certificate."""
 
 
-def generate_keys(directory: Path, name: str) -> tuple[Path, Path]:
-    """Write ``name.key`` (public) and ``name.key_secret`` (0600) in ``directory``."""
+def generate_keys(directory: Path, name: str, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write ``name.key`` (public) and ``name.key_secret`` (0600) in ``directory``.
+
+    An existing pair is kept (``CurveError``) unless ``overwrite``: replacing a broker's keys
+    locks out every daemon that trusts the old public key.
+    """
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise CurveError(f"key name {name!r} is not a plain file name")
+    existing = [path for path in (directory / f"{name}.key", directory / f"{name}.key_secret")
+                if path.exists()]
+    if existing and not overwrite:
+        raise CurveError(f"{existing[0]} exists: keep it, or replace the pair with --force "
+                         "(whoever trusts the old public key is then locked out)")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    public, secret = zmq.auth.create_certificates(str(directory), name)
+    old_umask = os.umask(0o077)  # the secret file is never readable by others, not even briefly
+    try:
+        public, secret = zmq.auth.create_certificates(str(directory), name)
+    finally:
+        os.umask(old_umask)
+    os.chmod(public, 0o644)
     os.chmod(secret, 0o600)
     return Path(public), Path(secret)
 

@@ -11,6 +11,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from .api import create_session
 
@@ -62,18 +63,31 @@ def play(scenario: str, product: str, version: str, seconds: float, seed: int) -
     session.end()
 
 
-def run_demo(sessions: int = 6, seconds: float = 20.0, seed: int | None = None) -> None:
-    """Run ``sessions`` simulated apps as child processes for about ``seconds`` each."""
+def run_demo(sessions: int = 6, seconds: float = 20.0, seed: int | None = None,
+             progress: Callable[[int, str, str, int], None] | None = None) -> None:
+    """Run ``sessions`` simulated apps as child processes for about ``seconds`` each.
+
+    ``progress(done, scenario, product, exit_status)`` is called as each app finishes.
+    The apps die with this process.
+    """
+    from .supervise import die_with_parent
+
     rng = random.Random(seed)
-    children = []
+    children = {}
     for i in range(sessions):
         product, version = PRODUCTS[i % len(PRODUCTS)]
-        args = [SCENARIOS[i % len(SCENARIOS)], product, version,
-                str(seconds * rng.uniform(0.5, 1.0)), str(rng.randrange(2**31))]
-        children.append(subprocess.Popen([sys.executable, "-m", "datacat.demo", *args],
-                                         stderr=subprocess.DEVNULL))
-    for child in children:
-        child.wait()
+        scenario = SCENARIOS[i % len(SCENARIOS)]
+        args = [scenario, product, version, str(seconds * rng.uniform(0.5, 1.0)),
+                str(rng.randrange(2**31))]
+        child = subprocess.Popen([sys.executable, "-m", "datacat.demo", *args],
+                                 stderr=subprocess.DEVNULL, preexec_fn=die_with_parent(os.getpid()))
+        children[child.pid] = (child, scenario, f"{product} {version}")
+    for done in range(1, sessions + 1):
+        pid, status = os.wait()
+        child, scenario, product = children[pid]
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if progress:
+            progress(done, scenario, product, child.returncode)
 
 
 if __name__ == "__main__":

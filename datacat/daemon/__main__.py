@@ -69,6 +69,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         return 2
     if args.detach:
         _detach()
+    os.umask(0o077)  # journal, spool, registry and log: the user's alone
     collect_rarely()
     try:
         daemon = Daemon(settings)

@@ -239,6 +239,11 @@ class Daemon:
             return {"seq": self.intake.last_seq(request["client"])}
         if request.get("op") == "stats":
             return self.stats()
+        if request.get("op") == "status":
+            return self.status()
+        if request.get("op") == "stop":
+            self.stop()
+            return {"stopping": os.getpid()}
         return {"error": f"unknown op {request.get('op')!r}"}
 
     def stats(self) -> dict:
@@ -247,6 +252,15 @@ class Daemon:
                 "sessions": len(self.windows.sessions), "watched": len(self.watcher.sessions),
                 "outbox": self.uplink.backlog, **self.intake.stats(), **self.delivery.stats(),
                 **self.uplink.stats}
+
+    def status(self) -> dict:
+        """What ``datacat daemon status`` shows: where it sends, what waits, whom it watches."""
+        return {"pid": os.getpid(), "daemon_id": self.daemon_id, "brokers": self.settings.brokers,
+                "runtime_dir": str(self.settings.paths.directory),
+                "spool_dir": str(self.settings.spool.directory),
+                "spool_bytes": self.delivery.bytes(), "queued": self.uplink.backlog,
+                "unacked": int(self.uplink.head_sent),
+                "watched": [{"sid": w.sid, "pid": w.pid} for w in self.watcher.sessions.values()]}
 
     def flush_window(self, force: bool = False) -> bool:
         """Spool one batch of the current windows for the tier; False if there was nothing.

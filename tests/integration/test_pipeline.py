@@ -148,8 +148,8 @@ def test_status_reports_daemon_broker_and_workers(stack):
     store = f"diskcache://{stack.data_dir / 'store'}"
 
     def report():
-        out = subprocess.run([sys.executable, "-m", "datacat.cli", "status", "--broker-stats",
-                              stats_endpoint, "--store", store], env=stack.env,
+        out = subprocess.run([sys.executable, "-m", "datacat.cli", "status", "--json",
+                              "--broker-stats", stats_endpoint, "--store", store], env=stack.env,
                              capture_output=True, text=True, timeout=30)
         data = json.loads(out.stdout)
         events = sum(w["counters"].get("events", 0) for w in data.get("workers", []))

@@ -19,10 +19,10 @@ def test_create_list_revoke(tmp_path):
     secret = created.stdout.strip()
     assert len(secret) >= 32 and secret not in (tmp_path / "tokens.json").read_text()
     assert (tmp_path / "tokens.json").stat().st_mode & 0o077 == 0
-    listed = json.loads(datacat("tokens", "list", "--tokens-file", tokens).stdout)
+    listed = json.loads(datacat("tokens", "list", "--json", "--tokens-file", tokens).stdout)
     assert [(t["name"], t["scopes"]) for t in listed] == [("grafana", ["read"])]
     assert datacat("tokens", "revoke", "grafana", "--tokens-file", tokens).returncode == 0
-    assert json.loads(datacat("tokens", "list", "--tokens-file", tokens).stdout) == []
+    assert json.loads(datacat("tokens", "list", "--json", "--tokens-file", tokens).stdout) == []
 
 
 def test_a_bad_scope_and_a_missing_file_setting_are_named():

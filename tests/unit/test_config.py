@@ -45,9 +45,9 @@ def test_file_then_env_then_flags_win(toml):
 @pytest.mark.parametrize("text,named", [
     ("[daemon]\nflush_intervall = 1\n", "unknown key daemon.flush_intervall"),
     ("[deamon]\nbroker = 'x'\n", "unknown section [deamon]"),
-    ("[web]\nport = 'eighty'\n", "port = 'eighty' is not a int"),
-    ("[web]\nport = -1\n", "port = -1 must not be negative"),
-    ("[daemon]\nspool_sync = 1\n", "spool_sync = 1 is not a bool"),
+    ("[web]\nport = 'eighty'\n", "port = 'eighty' is not an integer"),
+    ("[web]\nport = -1\n", "port = -1 is not a port (1-65535)"),
+    ("[daemon]\nspool_sync = 1\n", "spool_sync = 1 is not true or false"),
     ("[daemon\n", "not valid TOML"),
 ])
 def test_bad_files_name_the_key_and_the_file(toml, text, named):
@@ -58,7 +58,7 @@ def test_bad_files_name_the_key_and_the_file(toml, text, named):
 
 
 def test_bad_env_and_flag_values_name_their_source():
-    with pytest.raises(ConfigError, match=r"\$DATACAT_WEB_PORT: port = 'x' is not a int"):
+    with pytest.raises(ConfigError, match=r"\$DATACAT_WEB_PORT: port = 'x' is not an integer"):
         resolve("web", path=None, env={"DATACAT_WEB_PORT": "x"})
     with pytest.raises(ConfigError, match="--spool-sync"):
         resolve("daemon", {"spool_sync": "maybe"}, path=None, env={})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import datacat.web.app as web_app
 from datacat.broker.store import open_store
-from datacat.web.__main__ import main
+from datacat.cli import main
 
 
 class SlowListing:
@@ -39,4 +39,4 @@ class SlowListing:
 web_app.open_store = lambda url: SlowListing(open_store(url))
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(["web", *sys.argv[1:]]))

@@ -1,0 +1,7 @@
+"""``python -m datacat.cli``: the ``datacat`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
