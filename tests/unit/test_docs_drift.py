@@ -30,7 +30,7 @@ def test_record_kinds_and_fields_are_as_documented():
 
 def test_batch_part_and_ack_keys_are_as_documented():
     text = _doc("architecture.md")
-    batch = build_batch("d", 1, "h", 1.0, {}, [], {})
+    batch = build_batch("d", "k", 1, "h", 1.0, {}, [], {})
     part = build_part([1], [1], [1], [1], 1.0, [1])
     ack = decode_ack(encode_ack(1, "ok", "", "d"))
     assert _braced(text, "Batch") == list(batch)
