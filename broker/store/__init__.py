@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from .base import STATUSES, Page, SessionQuery, Store, StoreTxn
+from .base import STATUSES, Page, SessionQuery, SessionTxn, Store
 
-__all__ = ["open_store", "Store", "StoreTxn", "SessionQuery", "Page", "STATUSES"]
+__all__ = ["open_store", "Store", "SessionTxn", "SessionQuery", "Page", "STATUSES"]
 
 
 def open_store(url: str) -> Store:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datacat.merge import deep_merge, diff
 
-from .base import StoreTxn
+from .base import SessionTxn
 from .codec import BLOCK, SEP, STREAMS, index_names, pack, unpack
 from .kv import KVBackend
 
-__all__ = ["KVTxn", "identity"]
+__all__ = ["KVTxn", "SessionView", "identity"]
 
 
-class KVTxn(StoreTxn):
-    """Reads through a write set; everything is written by ``commit``."""
+class KVTxn:
+    """Reads through a write set; ``KVStore`` writes ``_writes`` at the end of its section."""
 
     def __init__(self, kv: KVBackend):
         self._kv = kv
@@ -80,9 +80,6 @@ class KVTxn(StoreTxn):
         sessions = unpack(self._get_raw("lost/"), [])
         sessions = [s for s in sessions if s != sid] + ([sid] if lost else [])
         self._set_raw("lost/", pack(sessions))
-
-    def lost_sessions(self):
-        return set(unpack(self._get_raw("lost/"), []))
 
     def get_daemon(self, daemon_id):
         return unpack(self._get_raw("dm/" + daemon_id))
@@ -163,6 +160,28 @@ class KVTxn(StoreTxn):
             for offset, item in enumerate(items):
                 item["seq"] = count + offset
         session[count_field] = self._append_raw(f"{prefix}/{session['id']}", count, items)
+
+
+class SessionView(SessionTxn):
+    """One session's step inside a ``KVTxn`` (the whole batch commits together)."""
+
+    def __init__(self, txn: KVTxn, sid: str):
+        self._txn, self.sid = txn, sid
+
+    def get_session(self):
+        return self._txn.get_session(self.sid)
+
+    def put_session(self, session):
+        self._txn.put_session(session)
+
+    def get_state(self):
+        return self._txn.get_state(self.sid)
+
+    def apply_state(self, session, entries):
+        return self._txn.apply_state(session, entries)
+
+    def append(self, stream, session, items):
+        self._txn.append(stream, session, items)
 
 
 def identity(session: dict) -> tuple:
