@@ -1,4 +1,5 @@
-"""Store backends, picked by URL: ``memory://``, ``diskcache:///abs/path``."""
+"""Store backends, picked by URL: ``memory://``, ``diskcache:///abs/path``, ``redis://…``
+(also ``rediss://``, ``redis+sentinel://``, ``redis+cluster://``: see ``redis_conn.py``)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,9 @@ def open_store(url: str) -> Store:
         from .disk import DiskStore
 
         return DiskStore(path)
-    raise ValueError(f"unknown store URL {url!r}: use memory:// or diskcache:///abs/path")
+    if parsed.scheme in ("redis", "rediss") or parsed.scheme.startswith("redis+"):
+        from .redis_store import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"unknown store URL {url!r}: use memory://, diskcache:///abs/path, "
+                     "redis://, rediss://, redis+sentinel:// or redis+cluster://")

@@ -30,7 +30,7 @@ from .dedup import check_seq
 from .kv import KVBackend
 from .kvtxn import KVTxn, SessionView
 
-__all__ = ["KVStore", "BLOCK"]
+__all__ = ["KVStore", "BLOCK", "matches"]
 
 _SCAN_CHUNK = 256
 
@@ -149,7 +149,7 @@ class KVStore(Store):
             for raw in sessions:
                 position -= 1
                 session = unpack(raw)
-                if session is None or not _matches(session, query):
+                if session is None or not matches(session, query):
                     continue
                 if by_status and session.get("status_ix") != position:
                     continue  # an earlier stay in this status; its latest entry is listed
@@ -207,7 +207,8 @@ class KVStore(Store):
         self._kv.close()
 
 
-def _matches(session: dict, query: SessionQuery) -> bool:
+def matches(session: dict, query: SessionQuery) -> bool:
+    """Does ``session`` pass every filter of ``query``?"""
     # product too: an index may still hold a session whose product changed since
     if query.product is not None and session["product"] != query.product:
         return False

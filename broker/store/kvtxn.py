@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datacat.merge import deep_merge, diff
-
 from .base import SessionTxn
 from .codec import BLOCK, SEP, STREAMS, index_names, pack, unpack
+from .history import merge_entries
 from .kv import KVBackend
 
 __all__ = ["KVTxn", "SessionView", "identity"]
@@ -137,17 +136,10 @@ class KVTxn:
 
     def apply_state(self, session, entries):
         sid = session["id"]
-        state = self.get_state(sid)
         count = session.get("history_count", 0)
-        logged = []
-        for entry in entries:
-            merged = deep_merge(state, entry["patch"])
-            if not diff(state, merged):  # a no-op (``==`` would also call 1 -> True one)
-                continue
-            if (count + len(logged)) % BLOCK == 0:
-                self._set_raw(f"hs/{sid}/{(count + len(logged)) // BLOCK}", pack(state))
-            logged.append(entry)
-            state = merged
+        state, logged, snapshots = merge_entries(self.get_state(sid), entries, count)
+        for block, snapshot in snapshots.items():
+            self._set_raw(f"hs/{sid}/{block}", pack(snapshot))
         if logged:
             session["history_count"] = self._append_raw("h/" + sid, count, logged)
             self._set_raw("st/" + sid, pack(state))

@@ -1,0 +1,238 @@
+"""``RedisStore``: sessions on Redis (standalone, Sentinel or Cluster), no global lock.
+
+Keys (prefix ``dc:`` by default; ``{sid}`` is a hash tag, so one session's keys share a
+slot and its step is one server-side script, valid on Cluster):
+
+- ``{sid}`` hash: ``r`` session record, ``v`` version, ``x`` index note, ``d:<daemon_id>``
+  the last batch seq of that daemon applied to this session (dedup per session part)
+- ``{sid}:st`` current state; ``{sid}:e``, ``{sid}:m``, ``{sid}:h`` lists of events,
+  metric points, history entries (msgpack each); ``{sid}:hs`` hash: state before history
+  entry ``n * BLOCK``
+- ``dd`` hash: daemon id -> last batch seq applied in full; ``dm``, ``wk`` hashes: daemon
+  and worker records
+- indexes and rollups: see ``redis_index.py``
+
+A batch: one pipelined read of every session, the steps in Python, one pipelined
+compare-and-set per session (``redis_txn.py``; conflicts are read and run again), then the
+index commands, then the daemon's mark. A part found already applied under its session's
+mark is not applied again, but indexed again: a worker that died between the steps leaves
+nothing missing once its batch is resent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import redis
+
+from datacat.merge import deep_merge
+
+from ..errors import StoreError
+from .base import STATUSES, Page, SessionQuery, Store
+from .codec import BLOCK, STREAMS, pack, unpack
+from .dedup import check_seq
+from .kvstore import matches
+from .redis_conn import connect
+from .redis_index import index_session, rollup_keys, walk_key
+from .redis_txn import CAS_SCRIPT, RedisSessionTxn, session_keys
+
+__all__ = ["RedisStore"]
+
+_FORGET_SCRIPT = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+"""
+_ROUNDS = 50  # conflicting steps are retried; this many rounds means something is wrong
+
+
+class RedisStore(Store):
+    """Safe to share between threads and processes on any number of hosts."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._client, self._prefix = connect(url)
+        self._load_scripts()
+
+    def _load_scripts(self) -> None:
+        self._cas = self._client.script_load(CAS_SCRIPT)
+        self._forget = self._client.script_load(_FORGET_SCRIPT)
+
+    def _pipe(self):
+        return self._client.pipeline(transaction=False)
+
+    def apply_parts(self, sids, step, dedup=None):
+        prefix = self._prefix
+        if dedup is not None:
+            last = self._client.hget(prefix + "dd", dedup[0])
+            check_seq(dedup[0], dedup[1], None if last is None else int(last))
+        order = {sid: position for position, sid in enumerate(dict.fromkeys(sids))}
+        todo, pipe = list(order), self._pipe()
+        for _ in range(_ROUNDS):
+            if not todo:
+                break
+            todo = self._round(todo, step, dedup, order, pipe)
+        else:
+            raise StoreError(f"{len(todo)} sessions kept changing under this batch")
+        pipe.execute()  # the index commands of every part, before the mark
+        if dedup is not None:
+            self._client.hset(prefix + "dd", dedup[0], dedup[1])
+
+    def _round(self, sids, step, dedup, order, index_pipe) -> list[str]:
+        """Read, step and compare-and-set ``sids``; returns those to run again."""
+        reads = self._pipe()
+        field = "d:" + dedup[0] if dedup else "v"
+        for sid in sids:
+            keys = session_keys(self._prefix, sid)
+            reads.hmget(keys[0], "r", "v", "x", field)
+            reads.get(keys[1])
+        values = reads.execute()
+        writes, written = self._pipe(), []
+        for n, sid in enumerate(sids):
+            (record, version, note, mark), state = values[2 * n], values[2 * n + 1]
+            if dedup is not None and mark is not None and int(mark) >= dedup[1]:
+                if record is not None:  # applied before: make its indexes whole
+                    index_session(index_pipe, self._prefix, sid, unpack(record), unpack(note))
+                continue
+            txn = RedisSessionTxn(sid, record, note, state)
+            step(txn)
+            if txn.session is None:
+                continue
+            txn.stamp(order[sid])
+            writes.evalsha(self._cas, 6, *session_keys(self._prefix, sid),
+                           *txn.cas_args(version, dedup))
+            written.append(txn)
+        again = []
+        for txn, outcome in zip(written, writes.execute(raise_on_error=False)):
+            if isinstance(outcome, redis.exceptions.NoScriptError):
+                self._load_scripts()  # that node restarted or flushed its scripts
+                again.append(txn.sid)
+            elif isinstance(outcome, Exception):
+                raise StoreError(f"Redis refused the step of session {txn.sid}: {outcome}")
+            elif outcome:
+                if txn.moved:
+                    index_session(index_pipe, self._prefix, txn.sid, txn.session, txn.note)
+            else:
+                again.append(txn.sid)
+        return again
+
+    def get_session(self, sid):
+        return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))
+
+    def get_state(self, sid):
+        return unpack(self._client.get(session_keys(self._prefix, sid)[1]), {})
+
+    def read(self, stream, sid, start=0, limit=100):
+        if limit <= 0:
+            return []
+        start = max(start, 0)
+        key = session_keys(self._prefix, sid)[2 + "emh".index(STREAMS[stream][0])]
+        return [unpack(raw) for raw in self._client.lrange(key, start, start + limit - 1)]
+
+    def state_at(self, sid, ts):
+        keys = session_keys(self._prefix, sid)
+        count = self._client.llen(keys[4])
+        if count == 0:
+            return {}
+        heads = self._pipe()
+        for block in range((count - 1) // BLOCK + 1):
+            heads.lindex(keys[4], block * BLOCK)
+        firsts = [unpack(raw) for raw in heads.execute()]
+        block = max([n for n, first in enumerate(firsts) if first["ts"] <= ts] or [0])
+        snapshot, entries = self._pipe().hget(keys[5], str(block)) \
+            .lrange(keys[4], block * BLOCK, block * BLOCK + BLOCK - 1).execute()
+        state = unpack(snapshot, {})
+        for raw in entries:
+            entry = unpack(raw)
+            if entry["ts"] > ts:
+                break
+            state = deep_merge(state, entry["patch"])
+        return state
+
+    def list_sessions(self, query: SessionQuery) -> Page:
+        if query.limit < 1:
+            raise ValueError(f"list_sessions needs a limit of at least 1, not {query.limit}")
+        kind = "s" if query.status is not None else "i"
+        top, after = _parse_cursor(query.cursor, kind)
+        key, chunk = walk_key(self._prefix, query), min(max(2 * query.limit, 64), 1000)
+        items, offset, last = [], 0, None
+        while True:
+            found = self._client.zrange(key, top, "-inf", desc=True, byscore=True,
+                                        withscores=True, offset=offset, num=chunk)
+            fresh = [(member.decode(), score) for member, score in found
+                     if after is None or score != top or member.decode() < after]
+            if found and not fresh:  # only ties already listed: look further along
+                offset += len(found)
+                continue
+            records = self._pipe()
+            for sid, _ in fresh:
+                records.hget(session_keys(self._prefix, sid)[0], "r")
+            for (sid, score), raw in zip(fresh, records.execute() if fresh else []):
+                last = (score, sid)
+                session = unpack(raw)
+                if session is not None and matches(session, query):
+                    items.append(session)
+                    if len(items) == query.limit:
+                        more = (sid, score) != fresh[-1] or len(found) == chunk
+                        return Page(items, f"{kind}{score!r}:{sid}" if more else None)
+            if len(found) < chunk:
+                return Page(items, None)
+            top, after, offset = last[0], last[1], 0
+
+    def products(self):
+        pairs = sorted(unpack(raw) for raw in self._client.smembers(self._prefix + "pairs"))
+        counts = self._pipe()
+        for product, version in pairs:
+            for key in rollup_keys(self._prefix, product, version):
+                counts.zcard(key)
+        values, width = counts.execute() if pairs else [], len(STATUSES) + 1
+        rollups = []
+        for n, (product, version) in enumerate(pairs):
+            total, *by_status = values[n * width:(n + 1) * width]
+            rollups.append({"product": product, "version": version, "total": total,
+                            "by_status": dict(zip(STATUSES, by_status))})
+        return rollups
+
+    def lost_sessions(self):
+        return {sid.decode() for sid in self._client.zrange(self._prefix + "ix:s:lost", 0, -1)}
+
+    def get_daemon(self, daemon_id):
+        return unpack(self._client.hget(self._prefix + "dm", daemon_id))
+
+    def put_daemon(self, record):
+        self._client.hset(self._prefix + "dm", record["id"], pack(record))
+
+    def forget_daemon(self, daemon_id, last_seen):
+        raw = self._client.hget(self._prefix + "dm", daemon_id)
+        if raw is None or unpack(raw)["last_seen"] != last_seen:
+            return False
+        return bool(self._client.evalsha(self._forget, 1, self._prefix + "dm", daemon_id, raw))
+
+    def put_worker(self, record):
+        self._client.hset(self._prefix + "wk", record["id"], pack(record))
+
+    def daemons(self):
+        return [unpack(raw) for raw in self._client.hvals(self._prefix + "dm")]
+
+    def workers(self):
+        return [unpack(raw) for raw in self._client.hvals(self._prefix + "wk")]
+
+    def close(self):
+        self._client.close()
+
+
+def _parse_cursor(cursor: str | None, kind: str) -> tuple:
+    """``(top score, last id listed)`` of a cursor ``<kind><score>:<sid>``."""
+    if not cursor:
+        return "+inf", None
+    score, sep, sid = cursor[1:].partition(":")
+    try:
+        if cursor[0] != kind or not sep:
+            raise ValueError
+        top = float(score)
+    except ValueError:
+        raise ValueError(f"not a session cursor for this query: {cursor!r}") from None
+    if math.isnan(top):
+        raise ValueError(f"not a session cursor for this query: {cursor!r}")
+    return top, sid

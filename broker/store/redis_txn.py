@@ -1,0 +1,128 @@
+"""One session's step on Redis: read once, change in Python, write with one compare-and-set.
+
+The write is ``CAS_SCRIPT``, run on the session's slot (its keys share the ``{sid}`` hash
+tag): it checks that the session's version is the one read, then writes the record, the
+state, the appended stream items, the history snapshots and the dedup mark, and bumps the
+version. A step whose session changed meanwhile is run again on fresh data.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .base import SessionTxn
+from .codec import STREAMS, pack, unpack
+from .history import merge_entries
+from .kvtxn import identity
+
+__all__ = ["RedisSessionTxn", "CAS_SCRIPT", "session_keys"]
+
+#: KEYS: session hash, state, events, metrics, history, snapshots.
+#: ARGV: version read, record, index note, dedup field ("" for none), seq, state ("" if
+#: unchanged), then for each of the three lists its item count and items, then the
+#: snapshot count and (field, value) pairs.
+CAS_SCRIPT = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if (v or '') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'r', ARGV[2], 'x', ARGV[3], 'v', (tonumber(v) or 0) + 1)
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ARGV[4], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6]) end
+local i = 7
+for k = 3, 5 do
+  local n = tonumber(ARGV[i])
+  local j = i + 1
+  while j <= i + n do
+    local last = math.min(j + 999, i + n)
+    redis.call('RPUSH', KEYS[k], unpack(ARGV, j, last))
+    j = last + 1
+  end
+  i = i + n + 1
+end
+local n = tonumber(ARGV[i])
+if n > 0 then redis.call('HSET', KEYS[6], unpack(ARGV, i + 1, i + 2 * n)) end
+return 1
+"""
+
+_LISTS = ("e", "m", "h")
+
+
+def _nudge(ts: float, steps: int) -> float:
+    return ts + steps * math.ulp(ts)
+
+
+def session_keys(prefix: str, sid: str) -> list[str]:
+    """The keys of one session, all in the slot of its ``{sid}`` hash tag."""
+    base = f"{prefix}{{{sid}}}"
+    return [base, base + ":st", base + ":e", base + ":m", base + ":h", base + ":hs"]
+
+
+class RedisSessionTxn(SessionTxn):
+    """A step over one session's values as read; ``cas_args`` are its writes."""
+
+    def __init__(self, sid: str, record: bytes | None, note: bytes | None, state: bytes | None):
+        self.sid = sid
+        self._record, self._state_raw = record, state
+        #: [identity before the step, time it entered its status, time first stored]
+        self.note = unpack(note) or [None, None, None]
+        self._state: dict | None = None
+        self._state_changed = False
+        self._lists: dict[str, list[bytes]] = {name: [] for name in _LISTS}
+        self._snapshots: list[bytes] = []
+        self.session: dict | None = None  # what put_session stored
+        self.moved = False  # a new session, or its status, product or version changed
+
+    def get_session(self):
+        return unpack(self._record)
+
+    def get_state(self):
+        if self._state is None:
+            self._state = unpack(self._state_raw, {})
+        return self._state
+
+    def apply_state(self, session, entries):
+        count = session.get("history_count", 0)
+        state, logged, snapshots = merge_entries(self.get_state(), entries, count)
+        for block, snapshot in snapshots.items():
+            self._snapshots += [str(block).encode(), pack(snapshot)]
+        if logged:
+            self._lists["h"] += [pack(entry) for entry in logged]
+            session["history_count"] = count + len(logged)
+            self._state, self._state_changed = state, True
+        return state
+
+    def append(self, stream, session, items):
+        prefix, count_field = STREAMS[stream]
+        count = session.get(count_field, 0)
+        if stream == "events":
+            for offset, item in enumerate(items):
+                item["seq"] = count + offset
+        self._lists[prefix] += [pack(item) for item in items]
+        session[count_field] = count + len(items)
+
+    def put_session(self, session):
+        before = self.get_session()
+        self.session = session
+        self.moved = before is None or identity(before) != identity(session)
+        self.note = [list(identity(before)) if before else None,
+                     self.note[1], self.note[2]]
+
+    def stamp(self, position: int) -> None:
+        """Note the index scores: when first stored, when it entered its status.
+
+        Times come from the record (``received_at``, ``updated_at``), moved on by
+        ``position`` steps of the float's resolution so a batch's sessions keep its order.
+        """
+        before, session = self.note[0], self.session
+        if self.note[2] is None:
+            self.note[2] = _nudge(session.get("received_at") or session["updated_at"], position)
+        if before is None or before[0] != session["status"]:
+            self.note[1] = _nudge(session["updated_at"], position)
+
+    def cas_args(self, version: bytes | None, dedup: tuple[str, int] | None) -> list:
+        args = [version or b"", pack(self.session), pack(self.note),
+                "d:" + dedup[0] if dedup else "", dedup[1] if dedup else 0,
+                pack(self._state) if self._state_changed else b""]
+        for name in _LISTS:
+            args += [len(self._lists[name]), *self._lists[name]]
+        return args + [len(self._snapshots) // 2, *self._snapshots]
+
