@@ -141,6 +141,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0 if isinstance(report["daemon"], dict) or len(report) > 1 else 1
 
 
+def _cmd_store_copy(args: argparse.Namespace) -> int:
+    from datacat.broker.store.copy import main as copy_main
+
+    return copy_main(args.src, args.dst)
+
+
 def _cmd_config(args: argparse.Namespace) -> int:
     from .config import config_path
 
@@ -263,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_up(sub)
     _add_parts(sub)
     _add_tools(sub)
+    store_copy = sub.add_parser("store", help="store tools").add_subparsers(
+        dest="action", required=True).add_parser(
+        "copy", help="copy every session of one store into another (safe to run again)")
+    store_copy.add_argument("src", help="source store URL")
+    store_copy.add_argument("dst", help="destination store URL")
+    store_copy.set_defaults(func=_cmd_store_copy)
     return parser
 
 
