@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import SessionTxn
-from .codec import BLOCK, SEP, STREAMS, index_names, pack, unpack
+from .codec import BLOCK, SEP, index_names, pack, start_append, unpack
 from .history import merge_entries
 from .kv import KVBackend
 
@@ -146,11 +146,7 @@ class KVTxn:
         return state
 
     def append(self, stream, session, items):
-        prefix, count_field = STREAMS[stream]
-        count = session.get(count_field, 0)
-        if stream == "events":
-            for offset, item in enumerate(items):
-                item["seq"] = count + offset
+        prefix, count_field, count = start_append(stream, session, items)
         session[count_field] = self._append_raw(f"{prefix}/{session['id']}", count, items)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .base import SessionTxn
-from .codec import STREAMS, pack, unpack
+from .codec import pack, start_append, unpack
 from .history import merge_entries
 from .kvtxn import identity
 
@@ -91,11 +91,7 @@ class RedisSessionTxn(SessionTxn):
         return state
 
     def append(self, stream, session, items):
-        prefix, count_field = STREAMS[stream]
-        count = session.get(count_field, 0)
-        if stream == "events":
-            for offset, item in enumerate(items):
-                item["seq"] = count + offset
+        prefix, count_field, count = start_append(stream, session, items)
         self._lists[prefix] += [pack(item) for item in items]
         session[count_field] = count + len(items)
 

@@ -34,22 +34,23 @@ BACKENDS = {
 }
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
+def _running(kind, tmp_path_factory):
+    """A Redis ``kind`` (``RedisServer``, ``RedisCluster``) for the test session."""
     if redis_missing():
         pytest.skip(redis_missing())
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
+    servers = kind(tmp_path_factory.mktemp(kind.__name__.lower()))
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    yield from _running(RedisServer, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory):
-    if redis_missing():
-        pytest.skip(redis_missing())
-    cluster = RedisCluster(tmp_path_factory.mktemp("redis-cluster"))
-    yield cluster
-    cluster.stop()
+    yield from _running(RedisCluster, tmp_path_factory)
 
 
 @pytest.fixture(params=sorted(BACKENDS))
