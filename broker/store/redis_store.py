@@ -3,9 +3,10 @@
 Keys (prefix ``dc:`` by default; ``{sid}`` is a hash tag, so one session's keys share a
 slot and its step is one server-side script, valid on Cluster):
 
-- ``{sid}`` hash: ``r`` session record, ``v`` version, ``x`` index note, ``d:<daemon_id>``
-  the last batch seq of that daemon applied to this session (dedup per session part)
-- ``{sid}:st`` current state; ``{sid}:e``, ``{sid}:m``, ``{sid}:h`` lists of events,
+- ``{sid}`` hash: ``r`` session record, ``s`` current state, ``v`` version, ``x`` index
+  note, ``d:<daemon_id>`` the last batch seq of that daemon applied to this session (dedup
+  per session part)
+- ``{sid}:e``, ``{sid}:m``, ``{sid}:h`` lists of events,
   metric points, history entries (msgpack each); ``{sid}:hs`` hash: state before history
   entry ``n * BLOCK``
 - ``dd`` hash: daemon id -> last batch seq applied in full; ``dm``, ``wk`` hashes: daemon
@@ -85,12 +86,10 @@ class RedisStore(Store):
         field = "d:" + dedup[0] if dedup else "v"
         for sid in sids:
             keys = session_keys(self._prefix, sid)
-            reads.hmget(keys[0], "r", "v", "x", field)
-            reads.get(keys[1])
+            reads.hmget(keys[0], "r", "v", "x", "s", field)
         values = reads.execute()
         writes, written = self._pipe(), []
-        for n, sid in enumerate(sids):
-            (record, version, note, mark), state = values[2 * n], values[2 * n + 1]
+        for sid, (record, version, note, state, mark) in zip(sids, values):
             if dedup is not None and mark is not None and int(mark) >= dedup[1]:
                 if record is not None:  # applied before: make its indexes whole
                     index_session(index_pipe, self._prefix, sid, unpack(record), unpack(note))
@@ -100,7 +99,7 @@ class RedisStore(Store):
             if txn.session is None:
                 continue
             txn.stamp(order[sid])
-            writes.evalsha(self._cas, 6, *session_keys(self._prefix, sid),
+            writes.evalsha(self._cas, 5, *session_keys(self._prefix, sid),
                            *txn.cas_args(version, dedup))
             written.append(txn)
         again = []
@@ -121,27 +120,27 @@ class RedisStore(Store):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))
 
     def get_state(self, sid):
-        return unpack(self._client.get(session_keys(self._prefix, sid)[1]), {})
+        return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "s"), {})
 
     def read(self, stream, sid, start=0, limit=100):
         if limit <= 0:
             return []
         start = max(start, 0)
-        key = session_keys(self._prefix, sid)[2 + "emh".index(STREAMS[stream][0])]
+        key = session_keys(self._prefix, sid)[1 + "emh".index(STREAMS[stream][0])]
         return [unpack(raw) for raw in self._client.lrange(key, start, start + limit - 1)]
 
     def state_at(self, sid, ts):
         keys = session_keys(self._prefix, sid)
-        count = self._client.llen(keys[4])
+        count = self._client.llen(keys[3])
         if count == 0:
             return {}
         heads = self._pipe()
         for block in range((count - 1) // BLOCK + 1):
-            heads.lindex(keys[4], block * BLOCK)
+            heads.lindex(keys[3], block * BLOCK)
         firsts = [unpack(raw) for raw in heads.execute()]
         block = max([n for n, first in enumerate(firsts) if first["ts"] <= ts] or [0])
-        snapshot, entries = self._pipe().hget(keys[5], str(block)) \
-            .lrange(keys[4], block * BLOCK, block * BLOCK + BLOCK - 1).execute()
+        snapshot, entries = self._pipe().hget(keys[4], str(block)) \
+            .lrange(keys[3], block * BLOCK, block * BLOCK + BLOCK - 1).execute()
         state = unpack(snapshot, {})
         for raw in entries:
             entry = unpack(raw)

@@ -9,6 +9,7 @@ version. A step whose session changed meanwhile is run again on fresh data.
 from __future__ import annotations
 
 import math
+import struct
 
 from .base import SessionTxn
 from .codec import pack, start_append, unpack
@@ -17,33 +18,35 @@ from .kvtxn import identity
 
 __all__ = ["RedisSessionTxn", "CAS_SCRIPT", "session_keys"]
 
-#: KEYS: session hash, state, events, metrics, history, snapshots.
+#: KEYS: session hash, events, metrics, history, snapshots.
 #: ARGV: version read, record, index note, dedup field ("" for none), seq, state ("" if
-#: unchanged), then for each of the three lists its item count and items, then the
-#: snapshot count and (field, value) pairs.
+#: unchanged), the items to append to each of the three lists (one string each: every item
+#: preceded by its length, 4 bytes big-endian), then snapshot (field, value) pairs.
 CAS_SCRIPT = """
 local v = redis.call('HGET', KEYS[1], 'v')
 if (v or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'r', ARGV[2], 'x', ARGV[3], 'v', (tonumber(v) or 0) + 1)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ARGV[4], ARGV[5]) end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6]) end
-local i = 7
-for k = 3, 5 do
-  local n = tonumber(ARGV[i])
-  local j = i + 1
-  while j <= i + n do
-    local last = math.min(j + 999, i + n)
-    redis.call('RPUSH', KEYS[k], unpack(ARGV, j, last))
-    j = last + 1
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 's', ARGV[6]) end
+for k = 2, 4 do
+  local blob, items, pos = ARGV[k + 5], {}, 1
+  while pos <= #blob do
+    local size
+    size, pos = struct.unpack('>I4', blob, pos)
+    items[#items + 1] = string.sub(blob, pos, pos + size - 1)
+    pos = pos + size
+    if #items == 1000 or pos > #blob then
+      redis.call('RPUSH', KEYS[k], unpack(items))
+      items = {}
+    end
   end
-  i = i + n + 1
 end
-local n = tonumber(ARGV[i])
-if n > 0 then redis.call('HSET', KEYS[6], unpack(ARGV, i + 1, i + 2 * n)) end
+if #ARGV > 9 then redis.call('HSET', KEYS[5], unpack(ARGV, 10)) end
 return 1
 """
 
 _LISTS = ("e", "m", "h")
+_SIZE = struct.Struct(">I")
 
 
 def _nudge(ts: float, steps: int) -> float:
@@ -51,9 +54,9 @@ def _nudge(ts: float, steps: int) -> float:
 
 
 def session_keys(prefix: str, sid: str) -> list[str]:
-    """The keys of one session, all in the slot of its ``{sid}`` hash tag."""
+    """Hash, events, metrics, history, snapshots: all in the slot of the ``{sid}`` hash tag."""
     base = f"{prefix}{{{sid}}}"
-    return [base, base + ":st", base + ":e", base + ":m", base + ":h", base + ":hs"]
+    return [base, base + ":e", base + ":m", base + ":h", base + ":hs"]
 
 
 class RedisSessionTxn(SessionTxn):
@@ -119,6 +122,6 @@ class RedisSessionTxn(SessionTxn):
                 "d:" + dedup[0] if dedup else "", dedup[1] if dedup else 0,
                 pack(self._state) if self._state_changed else b""]
         for name in _LISTS:
-            args += [len(self._lists[name]), *self._lists[name]]
-        return args + [len(self._snapshots) // 2, *self._snapshots]
+            args.append(b"".join(_SIZE.pack(len(item)) + item for item in self._lists[name]))
+        return args + self._snapshots
 
