@@ -135,3 +135,27 @@ def _open_or_none(url: str):
         return open_store(url)
     except StoreUnusable:
         return None
+
+
+def test_an_append_sends_the_same_bytes_early_and_late_in_a_session(store, monkeypatch):
+    sent: list[int] = []
+    cas_args = redis_store.RedisSessionTxn.cas_args
+
+    def counting(self, *args):
+        values = cas_args(self, *args)
+        sent.append(sum(len(v) for v in values if isinstance(v, bytes)))
+        return values
+
+    monkeypatch.setattr(redis_store.RedisSessionTxn, "cas_args", counting)
+    feed = Feed(store)
+    feed.send({"s": {"open": opened()}})
+
+    def append_one(i: int) -> int:
+        feed.send({"s": {"events": [{"ts": T0 + i, "name": "tick"}]}})
+        return sent[-1]
+
+    early = [append_one(i) for i in range(100)]
+    feed.send({"s": {"events": [{"ts": T0 + i, "name": "tick"} for i in range(100, 5000)]}})
+    late = [append_one(i) for i in range(5000, 5100)]
+    assert store.get_session("s")["event_count"] == 5100
+    assert max(late) <= max(early) * 1.05  # a few bytes for wider numbers, never the stream
