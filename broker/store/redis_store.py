@@ -4,8 +4,8 @@ Keys (prefix ``dc:`` by default; ``{sid}`` is a hash tag, so one session's keys 
 slot and its step is one server-side script, valid on Cluster):
 
 - ``{sid}`` hash: ``r`` session record, ``s`` current state, ``v`` version, ``x`` index
-  note, ``d:<daemon_id>`` the last batch seq of that daemon applied to this session (dedup
-  per session part)
+  note, ``i`` set while its index update is due, ``d:<daemon_id>`` the last batch seq of
+  that daemon applied to this session (dedup per session part)
 - ``{sid}:e``, ``{sid}:m``, ``{sid}:h`` lists of events,
   metric points, history entries (msgpack each); ``{sid}:hs`` hash: state before history
   entry ``n * BLOCK``
@@ -16,8 +16,8 @@ slot and its step is one server-side script, valid on Cluster):
 A batch: one pipelined read of every session, the steps in Python, one pipelined
 compare-and-set per session (``redis_txn.py``; conflicts are read and run again), then the
 index commands, then the daemon's mark. A part found already applied under its session's
-mark is not applied again, but indexed again: a worker that died between the steps leaves
-nothing missing once its batch is resent.
+mark is not applied again, but indexed again, and so is a session whose ``i`` is still set
+at its next step: a worker that died between the steps leaves nothing missing.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .redis_txn import CAS_SCRIPT, RedisSessionTxn, session_keys
 
 __all__ = ["RedisStore"]
 
-_FORGET_SCRIPT = """
+_DELETE_IF_SCRIPT = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   return redis.call('HDEL', KEYS[1], ARGV[1])
 end
@@ -58,7 +58,7 @@ class RedisStore(Store):
 
     def _load_scripts(self) -> None:
         self._cas = self._client.script_load(CAS_SCRIPT)
-        self._forget = self._client.script_load(_FORGET_SCRIPT)
+        self._delete_if = self._client.script_load(_DELETE_IF_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -69,52 +69,71 @@ class RedisStore(Store):
             last = self._client.hget(prefix + "dd", dedup[0])
             check_seq(dedup[0], dedup[1], None if last is None else int(last))
         order = {sid: position for position, sid in enumerate(dict.fromkeys(sids))}
-        todo, pipe = list(order), self._pipe()
+        todo, due = list(order), []
         for _ in range(_ROUNDS):
             if not todo:
                 break
-            todo = self._round(todo, step, dedup, order, pipe)
+            todo = self._round(todo, step, dedup, order, due)
         else:
             raise StoreError(f"{len(todo)} sessions kept changing under this batch")
-        pipe.execute()  # the index commands of every part, before the mark
+        self._index(due)
         if dedup is not None:
             self._client.hset(prefix + "dd", dedup[0], dedup[1])
 
-    def _round(self, sids, step, dedup, order, index_pipe) -> list[str]:
-        """Read, step and compare-and-set ``sids``; returns those to run again."""
+    def _round(self, sids, step, dedup, order, due: list) -> list[str]:
+        """Read, step and compare-and-set ``sids``; returns those to run again.
+
+        Appends to ``due`` the sessions to index: ``(sid, record, note, index mark)``.
+        """
         reads = self._pipe()
         field = "d:" + dedup[0] if dedup else "v"
         for sid in sids:
-            keys = session_keys(self._prefix, sid)
-            reads.hmget(keys[0], "r", "v", "x", "s", field)
-        values = reads.execute()
+            reads.hmget(session_keys(self._prefix, sid)[0], "r", "v", "x", "s", "i", field)
         writes, written = self._pipe(), []
-        for sid, (record, version, note, state, mark) in zip(sids, values):
-            if dedup is not None and mark is not None and int(mark) >= dedup[1]:
-                if record is not None:  # applied before: make its indexes whole
-                    index_session(index_pipe, self._prefix, sid, unpack(record), unpack(note))
-                continue
-            txn = RedisSessionTxn(sid, record, note, state)
-            step(txn)
-            if txn.session is None:
+        for sid, (record, version, note, state, mark, seq) in zip(sids, reads.execute()):
+            done = dedup is not None and seq is not None and int(seq) >= dedup[1]
+            txn = None if done else RedisSessionTxn(sid, record, note, state)
+            if txn is not None:
+                step(txn)
+            if txn is None or txn.session is None:  # nothing to write: index it if due
+                if record is not None and (done or mark is not None):
+                    due.append((sid, unpack(record), unpack(note), mark))
                 continue
             txn.stamp(order[sid])
+            to_index = str(int(version or 0) + 1) if txn.moved or mark is not None else ""
             writes.evalsha(self._cas, 5, *session_keys(self._prefix, sid),
-                           *txn.cas_args(version, dedup))
-            written.append(txn)
+                           *txn.cas_args(version, dedup, to_index))
+            written.append((txn, to_index))
         again = []
-        for txn, outcome in zip(written, writes.execute(raise_on_error=False)):
+        for (txn, to_index), outcome in zip(written, writes.execute(raise_on_error=False)):
             if isinstance(outcome, redis.exceptions.NoScriptError):
                 self._load_scripts()  # that node restarted or flushed its scripts
                 again.append(txn.sid)
             elif isinstance(outcome, Exception):
                 raise StoreError(f"Redis refused the step of session {txn.sid}: {outcome}")
-            elif outcome:
-                if txn.moved:
-                    index_session(index_pipe, self._prefix, txn.sid, txn.session, txn.note)
-            else:
+            elif not outcome:
                 again.append(txn.sid)
+            elif to_index:
+                due.append((txn.sid, txn.session, txn.note, to_index))
         return again
+
+    def _index(self, due: list) -> None:
+        """File the ``due`` sessions, then clear their index marks (if still theirs).
+
+        A session's step sets its mark when its indexes must change; a mark still there at
+        its next step (a worker died in between) has that step index it again.
+        """
+        if not due:
+            return
+        files, marks = self._pipe(), self._pipe()
+        for sid, session, note, _ in due:
+            index_session(files, self._prefix, sid, session, note)
+        files.execute()
+        marked = [(sid, mark) for sid, _, _, mark in due if mark is not None]
+        for sid, mark in marked:
+            marks.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
+        if marked:
+            marks.execute()
 
     def get_session(self, sid):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))
@@ -206,7 +225,7 @@ class RedisStore(Store):
         raw = self._client.hget(self._prefix + "dm", daemon_id)
         if raw is None or unpack(raw)["last_seen"] != last_seen:
             return False
-        return bool(self._client.evalsha(self._forget, 1, self._prefix + "dm", daemon_id, raw))
+        return bool(self._client.evalsha(self._delete_if, 1, self._prefix + "dm", daemon_id, raw))
 
     def put_worker(self, record):
         self._client.hset(self._prefix + "wk", record["id"], pack(record))

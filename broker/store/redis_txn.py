@@ -20,16 +20,18 @@ __all__ = ["RedisSessionTxn", "CAS_SCRIPT", "session_keys"]
 
 #: KEYS: session hash, events, metrics, history, snapshots.
 #: ARGV: version read, record, index note, dedup field ("" for none), seq, state ("" if
-#: unchanged), the items to append to each of the three lists (one string each: every item
-#: preceded by its length, 4 bytes big-endian), then snapshot (field, value) pairs.
+#: unchanged), the new version if the session's indexes are due ("" if not), the items to
+#: append to each of the three lists (one string each: every item preceded by its length,
+#: 4 bytes big-endian), then snapshot (field, value) pairs.
 CAS_SCRIPT = """
 local v = redis.call('HGET', KEYS[1], 'v')
 if (v or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'r', ARGV[2], 'x', ARGV[3], 'v', (tonumber(v) or 0) + 1)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ARGV[4], ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 's', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'i', ARGV[7]) end
 for k = 2, 4 do
-  local blob, items, pos = ARGV[k + 5], {}, 1
+  local blob, items, pos = ARGV[k + 6], {}, 1
   while pos <= #blob do
     local size
     size, pos = struct.unpack('>I4', blob, pos)
@@ -41,7 +43,7 @@ for k = 2, 4 do
     end
   end
 end
-if #ARGV > 9 then redis.call('HSET', KEYS[5], unpack(ARGV, 10)) end
+if #ARGV > 10 then redis.call('HSET', KEYS[5], unpack(ARGV, 11)) end
 return 1
 """
 
@@ -117,10 +119,12 @@ class RedisSessionTxn(SessionTxn):
         if before is None or before[0] != session["status"]:
             self.note[1] = _nudge(session["updated_at"], position)
 
-    def cas_args(self, version: bytes | None, dedup: tuple[str, int] | None) -> list:
+    def cas_args(self, version: bytes | None, dedup: tuple[str, int] | None,
+                 to_index: str) -> list:
+        """The script's arguments; ``to_index``: the new version if its indexes are due."""
         args = [version or b"", pack(self.session), pack(self.note),
                 "d:" + dedup[0] if dedup else "", dedup[1] if dedup else 0,
-                pack(self._state) if self._state_changed else b""]
+                pack(self._state) if self._state_changed else b"", to_index]
         for name in _LISTS:
             args.append(b"".join(_SIZE.pack(len(item)) + item for item in self._lists[name]))
         return args + self._snapshots

@@ -51,6 +51,22 @@ def test_a_batch_cut_short_between_its_steps_is_completed_once_when_resent(store
         feed.send(copy.deepcopy(batch), seq=2)
 
 
+def test_a_write_cut_short_before_its_indexes_is_filed_by_the_sessions_next_write(store,
+                                                                                monkeypatch):
+    from datacat.broker.apply import apply
+
+    def die(*args, **kwargs):
+        raise ConnectionError("the writer died here")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(redis_store, "index_session", die)
+        with pytest.raises(ConnectionError):  # a REST write: no dedup, nobody resends it
+            apply(store, {"sessions": {"r": {"open": opened("rest")}}}, now=T0)
+    assert store.get_session("r") is not None and listed(store) == []
+    apply(store, {"sessions": {"r": {"beat": T0 + 1}}}, now=T0 + 1)  # changes no index
+    assert listed(store) == ["r"] and rollups(store) == {("rest", "1.0"): (1, {"active": 1})}
+
+
 def test_concurrent_writers_to_one_session_lose_nothing(url):
     stores = [open_store(url) for _ in range(4)]
     Feed(stores[0], "d-open").send({"s": {"open": opened()}})
