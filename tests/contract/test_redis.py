@@ -138,9 +138,11 @@ def test_a_sentinel_url_reaches_the_master_it_names(redis_server, tmp_path):
     try:
         url = f"redis+sentinel://127.0.0.1:{port}/main/0"
         store = wait_until(lambda: _open_or_none(url), timeout=30, message="the sentinel")
-        Feed(store).send({"s": {"open": opened()}})
-        assert open_store(redis_server.url).get_session("s")["product"] == "game"
+        master = open_store(redis_server.fresh_url())
+        Feed(store).send({"s": {"open": opened("seen-through-sentinel")}})
+        assert master.get_session("s")["product"] == "seen-through-sentinel"
         store.close()
+        master.close()
     finally:
         sentinel.terminate()
         sentinel.wait(30)
