@@ -22,8 +22,6 @@ at its next step: a worker that died between the steps leaves nothing missing.
 
 from __future__ import annotations
 
-import math
-
 import redis
 
 from datacat.merge import deep_merge
@@ -32,9 +30,9 @@ from ..errors import StoreError
 from .base import STATUSES, Page, SessionQuery, Store
 from .codec import BLOCK, STREAMS, pack, unpack
 from .dedup import check_seq
-from .kvstore import matches
 from .redis_conn import connect
-from .redis_index import index_session, rollup_keys, walk_key
+from .redis_index import index_session, rollup_keys
+from .redis_listing import list_page
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, session_keys
 
 __all__ = ["RedisStore"]
@@ -169,34 +167,7 @@ class RedisStore(Store):
         return state
 
     def list_sessions(self, query: SessionQuery) -> Page:
-        if query.limit < 1:
-            raise ValueError(f"list_sessions needs a limit of at least 1, not {query.limit}")
-        kind = "s" if query.status is not None else "i"
-        top, after = _parse_cursor(query.cursor, kind)
-        key, chunk = walk_key(self._prefix, query), min(max(2 * query.limit, 64), 1000)
-        items, offset, last = [], 0, None
-        while True:
-            found = self._client.zrange(key, top, "-inf", desc=True, byscore=True,
-                                        withscores=True, offset=offset, num=chunk)
-            fresh = [(member.decode(), score) for member, score in found
-                     if after is None or score != top or member.decode() < after]
-            if found and not fresh:  # only ties already listed: look further along
-                offset += len(found)
-                continue
-            records = self._pipe()
-            for sid, _ in fresh:
-                records.hget(session_keys(self._prefix, sid)[0], "r")
-            for (sid, score), raw in zip(fresh, records.execute() if fresh else []):
-                last = (score, sid)
-                session = unpack(raw)
-                if session is not None and matches(session, query):
-                    items.append(session)
-                    if len(items) == query.limit:
-                        more = (sid, score) != fresh[-1] or len(found) == chunk
-                        return Page(items, f"{kind}{score!r}:{sid}" if more else None)
-            if len(found) < chunk:
-                return Page(items, None)
-            top, after, offset = last[0], last[1], 0
+        return list_page(self._client, self._prefix, query)
 
     def products(self):
         pairs = sorted(unpack(raw) for raw in self._client.smembers(self._prefix + "pairs"))
@@ -239,18 +210,3 @@ class RedisStore(Store):
     def close(self):
         self._client.close()
 
-
-def _parse_cursor(cursor: str | None, kind: str) -> tuple:
-    """``(top score, last id listed)`` of a cursor ``<kind><score>:<sid>``."""
-    if not cursor:
-        return "+inf", None
-    score, sep, sid = cursor[1:].partition(":")
-    try:
-        if cursor[0] != kind or not sep:
-            raise ValueError
-        top = float(score)
-    except ValueError:
-        raise ValueError(f"not a session cursor for this query: {cursor!r}") from None
-    if math.isnan(top):
-        raise ValueError(f"not a session cursor for this query: {cursor!r}")
-    return top, sid
