@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.sentinel import Sentinel
 
 from ..errors import StoreUnusable
@@ -32,7 +33,7 @@ def connect(url: str):
     try:
         client = _client(parsed.scheme, rest, url)
         _refuse_eviction(client, _where(parsed))
-    except redis.RedisError as exc:
+    except (redis.RedisError, RedisClusterException) as exc:
         raise StoreUnusable(f"cannot use Redis at {_where(parsed)}: {exc}") from exc
     return client, prefix
 

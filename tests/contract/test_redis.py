@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -105,9 +106,24 @@ def test_an_evicting_maxmemory_policy_is_refused_in_one_line(redis_server):
     open_store(redis_server.url).close()
 
 
-def test_an_unreachable_redis_is_named(tmp_path):
+def test_a_worker_refuses_to_start_on_an_evicting_redis(redis_server):
+    redis_server.client.config_set("maxmemory-policy", "volatile-lru")
+    try:
+        worker = subprocess.run([sys.executable, "-m", "datacat.cli", "ingest", "--backend",
+                                 f"tcp://127.0.0.1:{free_port()}", "--store", redis_server.url],
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        redis_server.client.config_set("maxmemory-policy", "noeviction")
+    assert worker.returncode == 2
+    assert worker.stderr.strip().splitlines() == [
+        f"datacat ingest: Redis at 127.0.0.1:{redis_server.port} has maxmemory-policy "
+        "volatile-lru, which can evict keys and lose sessions: set maxmemory-policy noeviction"]
+
+
+@pytest.mark.parametrize("scheme", ["redis", "redis+cluster"])
+def test_an_unreachable_redis_is_named(scheme):
     with pytest.raises(StoreUnusable, match=f"127.0.0.1:{(port := free_port())}"):
-        open_store(f"redis://127.0.0.1:{port}/0")
+        open_store(f"{scheme}://127.0.0.1:{port}")
 
 
 @pytest.mark.parametrize("bad", ["redis+sentinel://127.0.0.1:1", "redis+nope://127.0.0.1:1",
