@@ -43,6 +43,13 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
 end
 return 0
 """
+# seqs are compared as decimal strings: Lua's numbers are doubles, exact only to 2**53
+_RAISE_SCRIPT = """
+local last, seq = redis.call('HGET', KEYS[1], ARGV[1]), ARGV[2]
+if not last or #last < #seq or (#last == #seq and last < seq) then
+  redis.call('HSET', KEYS[1], ARGV[1], seq)
+end
+"""
 _ROUNDS = 50  # conflicting steps are retried; this many rounds means something is wrong
 
 
@@ -57,6 +64,7 @@ class RedisStore(Store):
     def _load_scripts(self) -> None:
         self._cas = self._client.script_load(CAS_SCRIPT)
         self._delete_if = self._client.script_load(_DELETE_IF_SCRIPT)
+        self._raise = self._client.script_load(_RAISE_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -75,8 +83,8 @@ class RedisStore(Store):
         else:
             raise StoreError(f"{len(todo)} sessions kept changing under this batch")
         self._index(due)
-        if dedup is not None:
-            self._client.hset(prefix + "dd", dedup[0], dedup[1])
+        if dedup is not None:  # never lowered: a stalled worker may finish a resent batch late
+            self._client.evalsha(self._raise, 1, prefix + "dd", *dedup)
 
     def _round(self, sids, step, dedup, order, due: list) -> list[str]:
         """Read, step and compare-and-set ``sids``; returns those to run again.

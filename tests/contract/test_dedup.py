@@ -70,3 +70,11 @@ def test_an_unknown_daemons_first_seq_is_taken_wherever_it_starts(store, feed):
     feed.send({"s": {"open": opened()}}, seq=2**62, daemon_id="daemon-new")
     feed.send({"s": {"beat": T0}}, seq=2**62 + 1, daemon_id="daemon-new")
     assert store.get_session("s")["last_heartbeat"] == T0
+
+
+def test_seqs_beyond_double_precision_stay_exact(store, feed):
+    feed.send({"s": {"open": opened()}}, seq=2**62, daemon_id="daemon-big")
+    feed.send({"s": {"beat": T0}}, seq=2**62 + 1, daemon_id="daemon-big")
+    with pytest.raises(DuplicateBatch):
+        feed.send({"s": {"beat": T0 + 1}}, seq=2**62 + 1, daemon_id="daemon-big")
+    assert store.get_session("s")["last_heartbeat"] == T0
