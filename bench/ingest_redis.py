@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 from _util import Report, batch, bench_env, interleave, make_event, median, open_part
-from ingest import BATCHES, EVENTS, PATCHES, SESSIONS, event_items, patch_items, sids
+from ingest import BATCHES, EVENTS, PATCHES, SESSIONS, event_items, handle_rate, patch_items, sids
 
 from datacat.broker.apply import apply
 from datacat.broker.store import open_store
 from datacat.broker.worker import IngestWorker
-from datacat.protocol import decode_ack, encode_batch
+from datacat.protocol import encode_batch
 from tests.redis_servers import RedisServer, redis_missing
 
 MEMORY_EVENTS = 200_000
@@ -47,21 +47,9 @@ def _payloads(per_batch: int, items, field: str, first_seq: int) -> list[bytes]:
             for seq in range(first_seq, first_seq + BATCHES)]
 
 
-def _handle(worker: IngestWorker, payloads: list[bytes], per_batch: int):
-    def one() -> float:
-        payload = payloads.pop(0)
-        start = time.perf_counter()
-        ack = decode_ack(worker.handle(payload))
-        elapsed = time.perf_counter() - start
-        if ack["status"] != "ok":
-            raise RuntimeError(f"the worker did not apply a batch: {ack}")
-        return per_batch / elapsed
-    return one
-
-
 def measure(report: Report, workers: dict, name: str, per_batch: int, items, field: str,
             first_seq: int, target: float | None) -> None:
-    cases = {backend: _handle(worker, _payloads(per_batch, items, field, first_seq), per_batch)
+    cases = {backend: handle_rate(worker, _payloads(per_batch, items, field, first_seq), per_batch)
              for backend, worker in workers.items()}
     samples = interleave(cases, BATCHES)
     disk = median(samples["diskcache"])
