@@ -98,7 +98,7 @@ class RedisStore(Store):
         writes, written = self._pipe(), []
         for sid, (record, version, note, state, mark, seq) in zip(sids, reads.execute()):
             done = dedup is not None and seq is not None and int(seq) >= dedup[1]
-            txn = None if done else RedisSessionTxn(sid, record, note, state)
+            txn = None if done else RedisSessionTxn(sid, record, note, state, mark is not None)
             if txn is not None:
                 step(txn)
             if txn is None or txn.session is None:  # nothing to write: index it if due
@@ -106,7 +106,7 @@ class RedisStore(Store):
                     due.append((sid, unpack(record), unpack(note), mark))
                 continue
             txn.stamp(order[sid])
-            to_index = str(int(version or 0) + 1) if txn.moved or mark is not None else ""
+            to_index = str(int(version or 0) + 1) if txn.moved else ""
             writes.evalsha(self._cas, 5, *session_keys(self._prefix, sid),
                            *txn.cas_args(version, dedup, to_index))
             written.append((txn, to_index))

@@ -64,11 +64,14 @@ def session_keys(prefix: str, sid: str) -> list[str]:
 class RedisSessionTxn(SessionTxn):
     """A step over one session's values as read; ``cas_args`` are its writes."""
 
-    def __init__(self, sid: str, record: bytes | None, note: bytes | None, state: bytes | None):
+    def __init__(self, sid: str, record: bytes | None, note: bytes | None, state: bytes | None,
+                 pending: bool = False):
         self.sid = sid
         self._record, self._state_raw = record, state
-        #: [identity before the step, time it entered its status, time first stored]
+        #: [identity its indexes were last filed under, or None; time it entered its
+        #: status; time first stored]
         self.note = unpack(note) or [None, None, None]
+        self.pending = pending  # its last index update did not finish
         self._state: dict | None = None
         self._state_changed = False
         self._lists: dict[str, list[bytes]] = {name: [] for name in _LISTS}
@@ -103,9 +106,9 @@ class RedisSessionTxn(SessionTxn):
     def put_session(self, session):
         before = self.get_session()
         self.session = session
-        self.moved = before is None or identity(before) != identity(session)
-        self.note = [list(identity(before)) if before else None,
-                     self.note[1], self.note[2]]
+        self.moved = self.pending or before is None or identity(before) != identity(session)
+        if not self.pending:  # else the identity last filed is still the one noted
+            self.note = [list(identity(before)) if before else None, self.note[1], self.note[2]]
 
     def stamp(self, position: int) -> None:
         """Note the index scores: when first stored, when it entered its status.

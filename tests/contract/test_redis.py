@@ -11,9 +11,10 @@ import pytest
 
 from datacat.broker.errors import DuplicateBatch, StoreUnusable
 from datacat.broker.store import SessionQuery, open_store, redis_store
+from datacat.protocol import Kind
 
 from ..helpers import free_port, wait_until
-from .support import ALL, END, T0, Feed, listed, opened, rollups
+from .support import ALL, END, T0, Feed, life, listed, opened, rollups
 
 
 @pytest.fixture(params=["redis_server", "redis_cluster"])
@@ -66,6 +67,14 @@ def test_a_write_cut_short_before_its_indexes_is_filed_by_the_sessions_next_writ
     assert store.get_session("r") is not None and listed(store) == []
     apply(store, {"sessions": {"r": {"beat": T0 + 1}}}, now=T0 + 1)  # changes no index
     assert listed(store) == ["r"] and rollups(store) == {("rest", "1.0"): (1, {"active": 1})}
+    hang = {"sessions": {"r": {"lifecycle": [life(Kind.HANG, T0 + 2)]}}}
+    with monkeypatch.context() as patch:  # it leaves "active": cut short again
+        patch.setattr(redis_store, "index_session", die)
+        with pytest.raises(ConnectionError):
+            apply(store, hang, now=T0 + 2)
+    apply(store, {"sessions": {"r": {"beat": T0 + 3}}}, now=T0 + 3)  # the next write files it
+    assert listed(store, status="hung") == ["r"] and listed(store, status="active") == []
+    assert rollups(store) == {("rest", "1.0"): (1, {"hung": 1})}
 
 
 def test_concurrent_writers_to_one_session_lose_nothing(url):
