@@ -65,9 +65,7 @@ def apply(store: Store, batch: dict, now: float | None = None,
             raise InvalidBatch("bad_field", "watching must be a list of session ids")
         if dedup is None:
             raise InvalidBatch("malformed", "only a daemon's batch carries watching")
-    if watching is not None:
         sessions = _wake_watched(store, batch["daemon_id"], sessions, watching, now)
-
     daemon_id = batch.get("daemon_id") or None
     store.apply_parts(list(sessions),
                       lambda txn: _apply_part(txn, sessions[txn.sid], now, daemon_id), dedup)
