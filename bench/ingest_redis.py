@@ -1,11 +1,12 @@
 """One ingest worker into Redis against one into diskcache, same run; Redis bytes per event.
 
 Times ``IngestWorker.handle(payload)`` (decode, validate, dedup, apply, ack) batch for batch
-on a ``RedisStore`` (a redis-server started here, on a free port, no persistence) and on a
-``DiskStore``, with the batches of ``ingest.py``: events, then state patches, over
-``SESSIONS`` sessions per batch; then events over ``WIDE`` sessions per batch (five each),
-where the per-session steps cost most. Then stores ``MEMORY_EVENTS`` more events into an empty
-Redis and reads ``used_memory`` (``INFO memory``) before and after: bytes per stored event.
+on a ``RedisStore`` (a redis-server started here, on a free port, no persistence), on a
+``DiskStore`` and, for reference, on a 3-master Redis Cluster, with the batches of
+``ingest.py``: events, then state patches, over ``SESSIONS`` sessions per batch; then events
+over ``WIDE`` sessions per batch (five each), where the per-session steps cost most. Then
+stores ``MEMORY_EVENTS`` more events into an empty Redis and reads ``used_memory`` (``INFO
+memory``) before and after: bytes per stored event.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datacat.broker.apply import apply
 from datacat.broker.store import open_store
 from datacat.broker.worker import IngestWorker
 from datacat.protocol import encode_batch
-from tests.redis_servers import RedisServer, redis_missing
+from tests.redis_servers import RedisCluster, RedisServer, redis_missing
 
 MEMORY_EVENTS = 200_000
 WIDE = 1_000  # sessions per batch in the many-small-sessions case (5 events each)
@@ -60,6 +61,10 @@ def measure(report: Report, workers: dict, name: str, per_batch: int, items, fie
                   baseline=f"one worker into diskcache {disk:,.0f}/s ({value / disk:.2f}x that)")
     report.result(f"{name}/s, one worker into diskcache", disk, unit,
                   samples=samples["diskcache"], in_summary=False)
+    cluster = median(samples["cluster"])
+    report.result(f"{name}/s, one worker into Redis Cluster", cluster, unit,
+                  samples=samples["cluster"], in_summary=False,
+                  baseline=f"standalone Redis {value:,.0f}/s ({cluster / value:.2f}x that)")
 
 
 def memory_per_event(report: Report, server: RedisServer) -> None:
@@ -87,8 +92,11 @@ def main() -> int:
     with bench_env() as (stack, tmp):
         server = RedisServer(Path(tmp) / "redis")
         stack.callback(server.stop)
+        cluster = RedisCluster(Path(tmp) / "cluster")
+        stack.callback(cluster.stop)
         workers = {"redis": _worker(stack, server.fresh_url(), "redis"),
-                   "diskcache": _worker(stack, f"diskcache://{tmp / 'disk'}", "disk")}
+                   "diskcache": _worker(stack, f"diskcache://{tmp / 'disk'}", "disk"),
+                   "cluster": _worker(stack, cluster.fresh_url(), "cluster")}
         for worker in workers.values():
             worker.handle(encode_batch(batch(1, {sid: open_part() for sid in sids()})))
         measure(report, workers, "events", EVENTS, event_items, "events", 2, 50_000)
