@@ -53,6 +53,19 @@ def patch_items(seq: int, total: int) -> dict[str, list]:
             for sid in sids()}
 
 
+def handle_rate(worker: IngestWorker, payloads: list[bytes], per_batch: int):
+    """A case for ``interleave``: the worker handles the next payload; items per second."""
+    def one() -> float:
+        payload = payloads.pop(0)
+        start = time.perf_counter()
+        ack = decode_ack(worker.handle(payload))
+        elapsed = time.perf_counter() - start
+        if ack["status"] != "ok":
+            raise RuntimeError(f"the worker did not apply a batch: {ack}")
+        return per_batch / elapsed
+    return one
+
+
 def measure(report: Report, tmp: Path, stack, name: str, per_batch: int, items, field: str,
             target: float) -> None:
     """Batch for batch: the worker's ``handle`` on a DiskStore, raw diskcache sets."""
@@ -73,14 +86,7 @@ def measure(report: Report, tmp: Path, stack, name: str, per_batch: int, items, 
                             for sid, part in parts.items() for i, item in enumerate(part)])
     payload_bytes = sum(map(len, payloads)) // len(payloads)
 
-    def datacat_batch() -> float:
-        payload = payloads.pop(0)
-        start = time.perf_counter()
-        ack = decode_ack(worker.handle(payload))
-        elapsed = time.perf_counter() - start
-        if ack["status"] != "ok":
-            raise RuntimeError(f"the worker did not apply a batch: {ack}")
-        return per_batch / elapsed
+    datacat_batch = handle_rate(worker, payloads, per_batch)
 
     def raw_batch() -> float:
         pairs = raw_batches.pop(0)

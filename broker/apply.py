@@ -10,10 +10,13 @@ from datacat.protocol import Kind
 
 from .errors import InvalidBatch
 from .lifecycle import apply_lifecycle, new_session, note_open
-from .store import Store, StoreTxn
+from .store import SessionTxn, Store
 from .validate import check_label, validate_part
 
 __all__ = ["apply", "retire_daemon", "ApplyResult"]
+
+#: Statuses a silent daemon's session leaves for ``lost``.
+OPEN = frozenset({"active", "hung", "suspended"})
 
 
 @dataclass
@@ -29,15 +32,15 @@ class ApplyResult:
 
 def apply(store: Store, batch: dict, now: float | None = None,
           skip_invalid: bool = False,
-          before_write: Callable[[StoreTxn], None] | None = None) -> ApplyResult:
-    """Validate ``batch``, then write it in one transaction.
+          before_write: Callable[[SessionTxn], None] | None = None) -> ApplyResult:
+    """Validate ``batch``, then write it through ``Store.apply_parts``, one step per session.
 
-    With ``daemon_id`` and ``seq`` in the batch, the dedup mark is part of the same
-    transaction (``DuplicateBatch`` if seen). An invalid session part raises
+    With ``daemon_id`` and ``seq`` in the batch, the store checks and records the dedup mark
+    (``DuplicateBatch`` if seen, ``InvalidBatch`` if out of its window). An invalid session part raises
     ``InvalidBatch`` before anything is written, or with ``skip_invalid`` (ingest: one
     app's bad data must not cost the others theirs) is left out and named in
-    ``result.rejected``. A bad envelope always raises. ``before_write(txn)`` runs first
-    inside the transaction (REST idempotency keys); whatever it raises writes nothing.
+    ``result.rejected``. A bad envelope always raises. ``before_write(txn)`` runs first in
+    each session's step (REST idempotency keys); whatever it raises writes nothing.
     """
     now = time.time() if now is None else now
     sessions = batch.get("sessions") if isinstance(batch, dict) else None
@@ -65,40 +68,48 @@ def apply(store: Store, batch: dict, now: float | None = None,
             raise InvalidBatch("bad_field", "watching must be a list of session ids")
         if dedup is None:
             raise InvalidBatch("malformed", "only a daemon's batch carries watching")
-    with store.transaction(dedup) as txn:
-        if before_write is not None:
-            before_write(txn)
-        if watching is not None:
-            sessions = _note_daemon(txn, batch, sessions, watching, now)
-        for sid, part in sessions.items():
-            session = txn.get_session(sid)
-            opened = part.get("open")
-            if session is None:
-                session = new_session(sid, opened, now, batch.get("daemon_id"))
-            elif opened:
-                note_open(session, opened)
-            if dedup is not None:
-                session["daemon_id"] = dedup[0]  # the daemon that watches it now
-            if part.get("state"):
-                entries = [{"ts": ts, "patch": patch} for ts, patch in part["state"]]
-                txn.apply_state(session, entries)
-                result.patches += len(entries)
-            if part.get("events"):
-                events = [dict(event, recv=now) for event in part["events"]]
-                txn.append("events", session, events)
-                result.events += len(events)
-            if part.get("metrics"):
-                txn.append("metrics", session, part["metrics"])
-                result.metrics += len(part["metrics"])
-            beat = part.get("beat")
-            if beat is not None:
-                session["last_heartbeat"] = max(beat, session.get("last_heartbeat") or 0)
-            _lifecycle(txn, session, part.get("lifecycle", ()), now)
-            result.sessions += 1
+        sessions = _wake_watched(store, batch["daemon_id"], sessions, watching, now)
+    daemon_id = batch.get("daemon_id") or None
+    store.apply_parts(list(sessions),
+                      lambda txn: _apply_part(txn, sessions[txn.sid], now, daemon_id,
+                                              before_write), dedup)
+    if watching is not None:
+        store.put_daemon({"id": batch["daemon_id"], "host": batch.get("host"), "last_seen": now,
+                          "watching": watching, "stats": batch.get("stats") or {}})
+    for part in sessions.values():
+        result.sessions += 1
+        result.patches += len(part.get("state") or ())
+        result.events += len(part.get("events") or ())
+        result.metrics += len(part.get("metrics") or ())
     return result
 
 
-def _lifecycle(txn: StoreTxn, session: dict, records, now: float) -> None:
+def _apply_part(txn: SessionTxn, part: dict, now: float, daemon_id: str | None,
+                before_write: Callable[[SessionTxn], None] | None = None) -> None:
+    """One session's part: open, state, events, metrics, beat, lifecycle (may run again)."""
+    if before_write is not None:
+        before_write(txn)
+    session = txn.get_session()
+    opened = part.get("open")
+    if session is None:
+        session = new_session(txn.sid, opened, now, daemon_id)
+    elif opened:
+        note_open(session, opened)
+    if daemon_id is not None:
+        session["daemon_id"] = daemon_id  # the daemon that watches it now
+    if part.get("state"):
+        txn.apply_state(session, [{"ts": ts, "patch": patch} for ts, patch in part["state"]])
+    if part.get("events"):
+        txn.append("events", session, [dict(event, recv=now) for event in part["events"]])
+    if part.get("metrics"):
+        txn.append("metrics", session, [dict(point) for point in part["metrics"]])
+    beat = part.get("beat")
+    if beat is not None:
+        session["last_heartbeat"] = max(beat, session.get("last_heartbeat") or 0)
+    _lifecycle(txn, session, part.get("lifecycle", ()), now)
+
+
+def _lifecycle(txn: SessionTxn, session: dict, records, now: float) -> None:
     """Apply lifecycle records, log the events they make, and store the session."""
     for kind, ts, detail in records:
         made = apply_lifecycle(session, Kind(kind), ts, detail or {})
@@ -108,16 +119,11 @@ def _lifecycle(txn: StoreTxn, session: dict, records, now: float) -> None:
     txn.put_session(session)
 
 
-def _note_daemon(txn: StoreTxn, batch: dict, sessions: dict, watching: list, now: float) -> dict:
-    """Record the daemon's liveness; sessions it watches that were ``lost`` come back.
-
-    Returns the batch's session parts plus a ``wake`` for each such session.
-    """
-    daemon_id = batch["daemon_id"]
-    txn.put_daemon({"id": daemon_id, "host": batch.get("host"), "last_seen": now,
-                    "watching": watching, "stats": batch.get("stats") or {}})
+def _wake_watched(store: Store, daemon_id: str, sessions: dict, watching: list,
+                  now: float) -> dict:
+    """The batch's session parts plus a ``wake`` for each watched session that was ``lost``."""
     sessions = dict(sessions)
-    for sid in txn.lost_sessions().intersection(watching):
+    for sid in store.lost_sessions().intersection(watching):
         part = dict(sessions.get(sid, {}))
         part["lifecycle"] = [[Kind.WAKE, now, {"cause": "daemon_back", "daemon_id": daemon_id}]] \
             + list(part.get("lifecycle", ()))
@@ -131,17 +137,18 @@ def retire_daemon(store: Store, daemon_id: str, timeout: float, now: float | Non
     Does nothing if the daemon was heard from meanwhile. Returns how many sessions it marked.
     """
     now = time.time() if now is None else now
-    marked = 0
-    with store.transaction() as txn:
-        daemon = txn.get_daemon(daemon_id)
-        if daemon is None or now - daemon["last_seen"] <= timeout:
-            return 0
-        detail = {"reason": "daemon_silent", "daemon_id": daemon_id,
-                  "last_seen": daemon["last_seen"]}
-        for sid in daemon["watching"]:
-            session = txn.get_session(sid)
-            if session is not None and session["status"] in ("active", "hung", "suspended"):
-                _lifecycle(txn, session, [[Kind.LOST, now, detail]], now)
-                marked += 1
-        txn.delete_daemon(daemon_id)
-    return marked
+    daemon = store.get_daemon(daemon_id)
+    if daemon is None or now - daemon["last_seen"] <= timeout:
+        return 0
+    detail = {"reason": "daemon_silent", "daemon_id": daemon_id, "last_seen": daemon["last_seen"]}
+    marked: dict[str, bool] = {}
+
+    def step(txn: SessionTxn) -> None:
+        session = txn.get_session()
+        marked[txn.sid] = session is not None and session["status"] in OPEN
+        if marked[txn.sid]:
+            _lifecycle(txn, session, [[Kind.LOST, now, detail]], now)
+
+    store.apply_parts(list(dict.fromkeys(daemon["watching"])), step)
+    store.forget_daemon(daemon_id, daemon["last_seen"])
+    return sum(marked.values())

@@ -2,11 +2,15 @@
 
 from datacat.protocol import InvalidData
 
-__all__ = ["StoreError", "DuplicateBatch", "InvalidBatch", "UnknownSession"]
+__all__ = ["StoreError", "StoreUnusable", "DuplicateBatch", "InvalidBatch", "UnknownSession"]
 
 
 class StoreError(RuntimeError):
     """A store backend failed; the batch in hand was not applied."""
+
+
+class StoreUnusable(StoreError, ValueError):
+    """A store that cannot be opened as configured (unreachable, or it could lose data)."""
 
 
 class DuplicateBatch(Exception):

@@ -72,8 +72,7 @@ class IngestWorker:
         record = {"id": self.worker_id, "host": socket.gethostname(), "pid": os.getpid(),
                   "last_seen": now, "lag": self.lag, "counters": dict(self.counters)}
         try:
-            with self.store.transaction() as txn:
-                txn.put_worker(record)
+            self.store.put_worker(record)
         except Exception:  # noqa: BLE001 - counters are not worth stopping ingest for
             log.exception("could not publish the worker's counters")
 

@@ -1,10 +1,11 @@
 #!/bin/sh
-# Debian packages the test suite needs: chromium, for the dashboard's browser tests, and
-# prometheus (with promtool), for the tests of /metrics in a real Prometheus and of the alert rules.
-# Installs the missing ones with apt-get when run as root and does nothing when they are
-# there; otherwise it says what to install (the tests that need them skip until then).
+# Debian packages the test suite needs: chromium, for the dashboard's browser tests;
+# prometheus (with promtool), for the tests of /metrics in a real Prometheus and of the alert
+# rules; redis-server and redis-tools (redis-cli), for the Redis store's tests (standalone,
+# Sentinel, Cluster). Installs the missing ones with apt-get when run as root and does nothing
+# when they are there; otherwise it says what to install (the tests that need them skip until then).
 set -u
-PACKAGES="chromium prometheus"
+PACKAGES="chromium prometheus redis-server redis-tools"
 
 missing=""
 for package in $PACKAGES; do

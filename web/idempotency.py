@@ -1,8 +1,9 @@
 """REST ``Idempotency-Key``: a retried write gets the first answer and writes nothing.
 
-The key and the answer are stored in the same store transaction as the write (see
-``StoreTxn.put_idempotent``), so they commit together: a retry finds either both or
-neither, from any web process, for ``IDEMPOTENCY_TTL`` (24 h). Only successful writes
+The key and the answer are stored in the session's one atomic step with the write (see
+``SessionTxn.put_idempotent``), so they commit together: a retry finds either both or
+neither, from any web process, for ``IDEMPOTENCY_TTL`` (24 h). A session created with a key
+gets an id made from the key (``session_id``), so its retry names the same session. Only successful writes
 are recorded; a request that failed wrote nothing, so its retry simply runs again.
 The same key with another method, path or body is ``422 idempotency_mismatch``.
 """
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable
 
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from datacat.broker.store import StoreTxn
+from datacat.broker.store import SessionTxn
 
 from .errors import ApiError
 from .jsonio import json_response
@@ -30,7 +32,7 @@ _MAX_KEY = 255
 
 
 class Replay(Exception):
-    """Raised inside the write transaction: the key was used before (nothing is written)."""
+    """Raised inside the session's step: the key was used before (nothing is written)."""
 
     def __init__(self, answer: dict):
         super().__init__("idempotent replay")
@@ -44,11 +46,16 @@ class Guard:
         self.key = key
         self.fingerprint = fingerprint
 
-    def before_write(self, body: dict, status: int = 200) -> Callable[[StoreTxn], None]:
+    def session_id(self) -> str:
+        """The id of a session created with this key: the same for every retry."""
+        digest = hashlib.sha256(f"datacat idempotent session\n{self.key}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+
+    def before_write(self, body: dict, status: int = 200) -> Callable[[SessionTxn], None]:
         """For ``apply(before_write=...)``: replay a stored answer, else store this one."""
         now = time.time()
 
-        def check_and_record(txn: StoreTxn) -> None:
+        def check_and_record(txn: SessionTxn) -> None:
             prior = txn.get_idempotent(self.key, now)
             if prior is not None:
                 raise Replay(prior)

@@ -18,8 +18,20 @@ class SafeStore(Store):
     def __init__(self, store: Store):
         self.inner = store
 
-    def transaction(self, dedup=None):
-        return self.inner.transaction(dedup)
+    def apply_parts(self, sids, step, dedup=None):
+        self.inner.apply_parts(sids, step, dedup)
+
+    def get_daemon(self, daemon_id):
+        return self.inner.get_daemon(daemon_id)
+
+    def put_daemon(self, record):
+        self.inner.put_daemon(record)
+
+    def forget_daemon(self, daemon_id, last_seen):
+        return self.inner.forget_daemon(daemon_id, last_seen)
+
+    def put_worker(self, record):
+        self.inner.put_worker(record)
 
     def get_session(self, sid):
         session = self.inner.get_session(sid)

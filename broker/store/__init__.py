@@ -1,12 +1,14 @@
-"""Store backends, picked by URL: ``memory://``, ``diskcache:///abs/path``."""
+"""Store backends, picked by URL: ``memory://``, ``diskcache:///abs/path``, ``redis://…``
+(also ``rediss://``, ``redis+sentinel://``, ``redis+cluster://``: see ``redis_conn.py``)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from .base import IDEMPOTENCY_TTL, STATUSES, Page, SessionQuery, Store, StoreTxn
+from .base import IDEMPOTENCY_TTL, STATUSES, Page, SessionQuery, SessionTxn, Store
 
-__all__ = ["open_store", "Store", "StoreTxn", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
+__all__ = ["open_store", "Store", "SessionTxn", "SessionQuery", "Page", "STATUSES",
+           "IDEMPOTENCY_TTL"]
 
 
 def open_store(url: str) -> Store:
@@ -23,4 +25,9 @@ def open_store(url: str) -> Store:
         from .disk import DiskStore
 
         return DiskStore(path)
-    raise ValueError(f"unknown store URL {url!r}: use memory:// or diskcache:///abs/path")
+    if parsed.scheme in ("redis", "rediss") or parsed.scheme.startswith("redis+"):
+        from .redis_store import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"unknown store URL {url!r}: use memory://, diskcache:///abs/path, "
+                     "redis://, rediss://, redis+sentinel:// or redis+cluster://")

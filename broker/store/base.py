@@ -15,15 +15,14 @@ Appends never rewrite what a session already holds: their cost does not grow wit
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Store", "StoreTxn", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
+__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
 
 #: Every status a session can have.
 STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
-#: Seconds an idempotency key's answer is kept (``StoreTxn.put_idempotent``).
+#: Seconds an idempotency key's answer is kept (``SessionTxn.put_idempotent``).
 IDEMPOTENCY_TTL = 24 * 3600.0
 
 
@@ -51,40 +50,79 @@ class Page:
     cursor: str | None = None
 
 
-class StoreTxn(abc.ABC):
-    """An atomic read-modify-write unit: everything written commits together or not at all."""
+class SessionTxn(abc.ABC):
+    """One session's atomic step: everything written commits together or not at all."""
+
+    sid: str
 
     @abc.abstractmethod
-    def get_session(self, sid: str) -> dict | None:
-        """The session record as this transaction sees it, or ``None``."""
+    def get_session(self) -> dict | None:
+        """The session record as this step sees it, or ``None``."""
 
     @abc.abstractmethod
     def put_session(self, session: dict) -> None:
-        """Create or replace a session; keeps indexes and per-version rollups in step."""
+        """Create or replace the session; indexes and rollups follow it."""
 
     @abc.abstractmethod
-    def get_state(self, sid: str) -> dict:
+    def get_state(self) -> dict:
         """The session's current state document (``{}`` if none)."""
 
     @abc.abstractmethod
     def apply_state(self, session: dict, entries: list[dict]) -> dict:
         """Deep-merge each ``{"ts", "patch"}`` entry into the state, log it to history.
 
-        Returns the new state. Bumps ``session["history_count"]``.
+        Returns the new state. Bumps ``session["history_count"]``; a patch that changes
+        nothing is not logged.
         """
 
     @abc.abstractmethod
     def append(self, stream: str, session: dict, items: list) -> None:
         """Append to the ``"events"`` or ``"metrics"`` stream of ``session``.
 
-        Bumps ``session[stream_count]`` (the caller then ``put_session``s it); events get
+        Bumps ``session[stream_count]`` (the step then ``put_session``s it); events get
         their ``seq`` (0-based position) here. Costs O(len(items)), not O(session size).
         """
 
+    # Idempotency keys (REST ``Idempotency-Key``): a write and the answer it gave commit in
+    # the session's one step, so a retried request finds the answer, or neither was stored.
 
     @abc.abstractmethod
-    def lost_sessions(self) -> set[str]:
-        """Ids of the sessions whose status is ``lost`` (kept by ``put_session``)."""
+    def get_idempotent(self, key: str, now: float) -> dict | None:
+        """The answer ``put_idempotent`` stored for this session under ``key`` within
+        ``IDEMPOTENCY_TTL`` seconds before ``now``; else ``None``. ``key`` is any string of
+        at most 255 characters."""
+
+    @abc.abstractmethod
+    def put_idempotent(self, key: str, answer: dict, now: float) -> None:
+        """Store ``answer`` (a msgpack-able map) under ``key`` for this session at ``now``.
+
+        It commits with this step's other writes, or not at all; it is never returned
+        after ``IDEMPOTENCY_TTL``, and its space is reclaimed.
+        """
+
+
+#: A step: reads and writes one session through its ``SessionTxn``. It may run more than
+#: once (a backend retries on conflict), so it touches nothing but the txn and the values
+#: it was built from.
+Step = Callable[[SessionTxn], None]
+
+
+class Store(abc.ABC):
+    """A DataCat store. Safe to share between threads; backends say if between processes."""
+
+    @abc.abstractmethod
+    def apply_parts(self, sids: list[str], step: Step,
+                    dedup: tuple[str, int] | None = None) -> None:
+        """Run ``step`` for each session of ``sids``, each session an atomic step.
+
+        A backend may commit all of them together or session by session. With
+        ``dedup=(daemon_id, seq)`` (checked by ``dedup.check_seq``) nothing is written and
+        ``DuplicateBatch`` is raised if that daemon's batch ``seq``, or a later one, was
+        applied; ``InvalidBatch("seq_out_of_window")`` if ``seq`` is too far ahead of it.
+        A batch whose application was cut short is applied again part by part: the parts
+        already written are not written twice (their indexes are made whole). The mark is
+        recorded once every part is written; with no sessions it is recorded alone.
+        """
 
     @abc.abstractmethod
     def get_daemon(self, daemon_id: str) -> dict | None:
@@ -95,43 +133,12 @@ class StoreTxn(abc.ABC):
         """Create or replace a daemon's liveness record."""
 
     @abc.abstractmethod
-    def delete_daemon(self, daemon_id: str) -> None:
-        """Forget a daemon (its sessions were marked ``lost``)."""
+    def forget_daemon(self, daemon_id: str, last_seen: float) -> bool:
+        """Forget a daemon unless it was heard from after ``last_seen``; ``True`` if forgotten."""
 
     @abc.abstractmethod
     def put_worker(self, record: dict) -> None:
         """Create or replace an ingest worker's record ``{id, host, pid, last_seen, counters}``."""
-
-    # Idempotency keys (REST ``Idempotency-Key``): a write and the answer it gave commit in
-    # one transaction, so a retried request finds the answer, or neither was stored.
-
-    @abc.abstractmethod
-    def get_idempotent(self, key: str, now: float) -> dict | None:
-        """The answer ``put_idempotent`` stored under ``key``, if stored within
-        ``IDEMPOTENCY_TTL`` seconds before ``now``; else ``None``. ``key`` is any string
-        (at most 255 characters)."""
-
-    @abc.abstractmethod
-    def put_idempotent(self, key: str, answer: dict, now: float) -> None:
-        """Store ``answer`` (a msgpack-able map) under ``key`` at time ``now``, replacing any.
-
-        It commits with this transaction's other writes, or not at all. Answers older than
-        ``IDEMPOTENCY_TTL`` are never returned again and their space is reclaimed (here or
-        by the backend's own expiry; a Redis backend may simply ``SET ... EX``).
-        """
-
-
-class Store(abc.ABC):
-    """A DataCat store. Safe to share between threads; backends say if between processes."""
-
-    @abc.abstractmethod
-    def transaction(self, dedup: tuple[str, int] | None = None) -> AbstractContextManager[StoreTxn]:
-        """Open a write transaction.
-
-        With ``dedup=(daemon_id, seq)`` the mark is written in the same atomic step, and
-        entering raises ``DuplicateBatch`` if that daemon's batch ``seq`` (or a later one)
-        was applied before. An exception inside the block writes nothing.
-        """
 
     @abc.abstractmethod
     def get_session(self, sid: str) -> dict | None:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import msgpack
 
-__all__ = ["BLOCK", "SEP", "STREAMS", "pack", "unpack", "iter_items", "index_names"]
+__all__ = ["BLOCK", "SEP", "STREAMS", "pack", "unpack", "iter_items", "index_names",
+           "start_append"]
 
 #: Items per stream block: an append rewrites at most one partial block.
 BLOCK = 256
@@ -35,3 +36,13 @@ def iter_items(data: bytes) -> Iterator:
 def index_names(product: str, version: str) -> tuple[str, ...]:
     """The session indexes a session of ``product`` ``version`` belongs to."""
     return ("all", "p" + product, "v" + product + SEP + version)
+
+
+def start_append(stream: str, session: dict, items: list) -> tuple[str, str, int]:
+    """``(key prefix, count field, count before)`` of an append; events get their ``seq``."""
+    prefix, count_field = STREAMS[stream]
+    count = session.get(count_field, 0)
+    if stream == "events":
+        for offset, item in enumerate(items):
+            item["seq"] = count + offset
+    return prefix, count_field, count

@@ -16,9 +16,9 @@ Keys (``\\x1f`` separates user-supplied parts):
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
   ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
   whose status is ``lost``
-- ``ik/<key>`` an idempotency key's ``{ts, answer}``; ``ikh/<hour>/<n>`` blocks of the keys
-  stored in that hour (``ikc/<hour>`` their count), ``ikh/`` the hours listed, so a put
-  deletes the keys of expired hours
+- ``ik/<sid>\\x1f<key>`` an idempotency key's ``{ts, answer}`` for one session;
+  ``ikh/<hour>/<n>`` blocks of the keys stored in that hour (``ikc/<hour>`` their count),
+  ``ikh/`` the hours listed, so a put deletes the keys of expired hours
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from contextlib import contextmanager
 
 from datacat.merge import deep_merge
 
-from ..errors import DuplicateBatch
 from .base import Page, SessionQuery, Store
 from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
+from .dedup import check_seq
 from .kv import KVBackend
-from .kvtxn import KVTxn
+from .kvtxn import KVTxn, SessionView
 
-__all__ = ["KVStore", "BLOCK"]
+__all__ = ["KVStore", "BLOCK", "matches"]
 
 _SCAN_CHUNK = 256
 
@@ -45,18 +45,41 @@ class KVStore(Store):
         self._kv = kv
 
     @contextmanager
-    def transaction(self, dedup=None):
+    def _transaction(self):
+        """One exclusive section of the KV layer: its writes commit together at the end."""
         with self._kv.exclusive():
             txn = KVTxn(self._kv)
-            if dedup is not None:
-                daemon_id, seq = dedup
-                last = unpack(txn._get_raw("d/" + daemon_id), -1)
-                if seq <= last:
-                    raise DuplicateBatch(f"{daemon_id}#{seq}")
-                txn._set_raw("d/" + daemon_id, pack(seq))
             yield txn
             if txn._writes:
                 self._kv.write_many(txn._writes)
+
+    def apply_parts(self, sids, step, dedup=None):
+        with self._transaction() as txn:  # the whole batch is one step here
+            if dedup is not None:
+                daemon_id, seq = dedup
+                check_seq(daemon_id, seq, unpack(txn._get_raw("d/" + daemon_id)))
+                txn._set_raw("d/" + daemon_id, pack(seq))
+            for sid in sids:
+                step(SessionView(txn, sid))
+
+    def get_daemon(self, daemon_id):
+        return self._get("dm/" + daemon_id)
+
+    def put_daemon(self, record):
+        with self._transaction() as txn:
+            txn.put_daemon(record)
+
+    def forget_daemon(self, daemon_id, last_seen):
+        with self._transaction() as txn:
+            daemon = txn.get_daemon(daemon_id)
+            if daemon is None or daemon["last_seen"] != last_seen:
+                return False
+            txn.delete_daemon(daemon_id)
+            return True
+
+    def put_worker(self, record):
+        with self._transaction() as txn:
+            txn.put_worker(record)
 
     def _get(self, key: str, default=None):
         return unpack(self._kv.get_many([key])[0], default)
@@ -129,7 +152,7 @@ class KVStore(Store):
             for raw in sessions:
                 position -= 1
                 session = unpack(raw)
-                if session is None or not _matches(session, query):
+                if session is None or not matches(session, query):
                     continue
                 if by_status and session.get("status_ix") != position:
                     continue  # an earlier stay in this status; its latest entry is listed
@@ -188,7 +211,8 @@ class KVStore(Store):
         self._kv.close()
 
 
-def _matches(session: dict, query: SessionQuery) -> bool:
+def matches(session: dict, query: SessionQuery) -> bool:
+    """Does ``session`` pass every filter of ``query``?"""
     # product too: an index may still hold a session whose product changed since
     if query.product is not None and session["product"] != query.product:
         return False

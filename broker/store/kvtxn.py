@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datacat.merge import deep_merge, diff
-
-from .base import IDEMPOTENCY_TTL, StoreTxn
-from .codec import BLOCK, SEP, STREAMS, index_names, iter_items, pack, unpack
+from .base import IDEMPOTENCY_TTL, SessionTxn
+from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpack
+from .history import merge_entries
 from .kv import KVBackend
 
-__all__ = ["KVTxn", "identity"]
+__all__ = ["KVTxn", "SessionView", "identity"]
 
 
-class KVTxn(StoreTxn):
-    """Reads through a write set; everything is written by ``commit``."""
+class KVTxn:
+    """Reads through a write set; ``KVStore`` writes ``_writes`` at the end of its section."""
 
     def __init__(self, kv: KVBackend):
         self._kv = kv
@@ -81,9 +80,6 @@ class KVTxn(StoreTxn):
         sessions = [s for s in sessions if s != sid] + ([sid] if lost else [])
         self._set_raw("lost/", pack(sessions))
 
-    def lost_sessions(self):
-        return set(unpack(self._get_raw("lost/"), []))
-
     def get_daemon(self, daemon_id):
         return unpack(self._get_raw("dm/" + daemon_id))
 
@@ -106,15 +102,16 @@ class KVTxn(StoreTxn):
             self._set_raw(prefix, pack(known + [record["id"]]))
         self._set_raw(prefix + record["id"], pack(record))
 
-    def get_idempotent(self, key, now):
-        stored = unpack(self._get_raw("ik/" + key))
+    def get_idempotent(self, sid: str, key: str, now: float) -> dict | None:
+        stored = unpack(self._get_raw("ik/" + sid + SEP + key))
         if stored is None or not now - IDEMPOTENCY_TTL <= stored["ts"]:
             return None
         return stored["answer"]
 
-    def put_idempotent(self, key, answer, now):
-        """Also files ``key`` under its hour (``ikh/<hour>/<block>``, count ``ikc/<hour>``;
+    def put_idempotent(self, sid: str, key: str, answer: dict, now: float) -> None:
+        """Also files the key under its hour (``ikh/<hour>/<block>``, count ``ikc/<hour>``;
         ``ikh/`` lists the hours) and deletes the keys of every hour wholly expired."""
+        name = sid + SEP + key
         hour, hours = int(now // 3600), unpack(self._get_raw("ikh/"), [])
         kept = [h for h in hours if (h + 1) * 3600 >= now - IDEMPOTENCY_TTL]
         for old in hours:
@@ -125,16 +122,16 @@ class KVTxn(StoreTxn):
         if kept != hours:
             self._set_raw("ikh/", pack(kept))
         count = unpack(self._get_raw(f"ikc/{hour}"), 0)
-        self._set_raw(f"ikc/{hour}", pack(self._append_raw(f"ikh/{hour}", count, [key])))
-        self._set_raw("ik/" + key, pack({"ts": now, "answer": answer}))
+        self._set_raw(f"ikc/{hour}", pack(self._append_raw(f"ikh/{hour}", count, [name])))
+        self._set_raw("ik/" + name, pack({"ts": now, "answer": answer}))
 
     def _drop_hour(self, hour: int, now: float) -> None:
         """Delete the expired keys filed under ``hour`` (one put again since stays) and the filing."""
         blocks = [f"ikh/{hour}/{b}" for b in
                   range((unpack(self._get_raw(f"ikc/{hour}"), 0) + BLOCK - 1) // BLOCK)]
-        keys = ["ik/" + key for block in blocks for key in iter_items(self._get_raw(block) or b"")]
-        raws = self._kv.get_many([k for k in keys if k not in self._cache])
-        fetched = dict(zip([k for k in keys if k not in self._cache], raws))
+        keys = ["ik/" + name for block in blocks for name in iter_items(self._get_raw(block) or b"")]
+        missing = [k for k in keys if k not in self._cache]
+        fetched = dict(zip(missing, self._kv.get_many(missing)))
         for name in keys:
             stored = unpack(self._cache[name] if name in self._cache else fetched[name])
             if stored is not None and stored["ts"] < now - IDEMPOTENCY_TTL:
@@ -177,29 +174,46 @@ class KVTxn(StoreTxn):
 
     def apply_state(self, session, entries):
         sid = session["id"]
-        state = self.get_state(sid)
         count = session.get("history_count", 0)
-        logged = []
-        for entry in entries:
-            merged = deep_merge(state, entry["patch"])
-            if not diff(state, merged):  # a no-op (``==`` would also call 1 -> True one)
-                continue
-            if (count + len(logged)) % BLOCK == 0:
-                self._set_raw(f"hs/{sid}/{(count + len(logged)) // BLOCK}", pack(state))
-            logged.append(entry)
-            state = merged
+        state, logged, snapshots = merge_entries(self.get_state(sid), entries, count)
+        for block, snapshot in snapshots.items():
+            self._set_raw(f"hs/{sid}/{block}", pack(snapshot))
         if logged:
             session["history_count"] = self._append_raw("h/" + sid, count, logged)
             self._set_raw("st/" + sid, pack(state))
         return state
 
     def append(self, stream, session, items):
-        prefix, count_field = STREAMS[stream]
-        count = session.get(count_field, 0)
-        if stream == "events":
-            for offset, item in enumerate(items):
-                item["seq"] = count + offset
+        prefix, count_field, count = start_append(stream, session, items)
         session[count_field] = self._append_raw(f"{prefix}/{session['id']}", count, items)
+
+
+class SessionView(SessionTxn):
+    """One session's step inside a ``KVTxn`` (the whole batch commits together)."""
+
+    def __init__(self, txn: KVTxn, sid: str):
+        self._txn, self.sid = txn, sid
+
+    def get_session(self):
+        return self._txn.get_session(self.sid)
+
+    def put_session(self, session):
+        self._txn.put_session(session)
+
+    def get_state(self):
+        return self._txn.get_state(self.sid)
+
+    def apply_state(self, session, entries):
+        return self._txn.apply_state(session, entries)
+
+    def append(self, stream, session, items):
+        self._txn.append(stream, session, items)
+
+    def get_idempotent(self, key, now):
+        return self._txn.get_idempotent(self.sid, key, now)
+
+    def put_idempotent(self, key, answer, now):
+        self._txn.put_idempotent(self.sid, key, answer, now)
 
 
 def identity(session: dict) -> tuple:

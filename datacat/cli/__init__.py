@@ -1,5 +1,5 @@
 """The ``datacat`` command: ``up``, ``broker``, ``ingest``, ``web``, ``daemon``, ``demo``,
-``status``, ``config``, ``keys``, ``tokens``.
+``status``, ``config``, ``keys``, ``tokens``, ``store copy``.
 
 Every setting resolves through ``datacat.config`` (flags > env > ``datacat.toml`` > defaults),
 which checks every value; a mistake is one line on stderr and exit status 2, never a

@@ -68,7 +68,7 @@ def _add_parts(sub) -> None:
 
 
 def _add_tools(sub) -> None:
-    from .tools import cmd_config, cmd_demo, cmd_keys, cmd_status, cmd_tokens
+    from .tools import cmd_config, cmd_demo, cmd_keys, cmd_status, cmd_store_copy, cmd_tokens
 
     demo = sub.add_parser("demo", help="simulated apps feeding sessions")
     demo.add_argument("--broker", default=None, help="where the sessions go (daemon.broker)")
@@ -104,6 +104,13 @@ def _add_tools(sub) -> None:
     tokens.add_argument("--tokens-file", help="web.tokens_file")
     tokens.add_argument("--json", action="store_true", help="machine-readable output (list)")
     tokens.set_defaults(func=cmd_tokens)
+
+    store = sub.add_parser("store", help="store tools").add_subparsers(dest="action", required=True)
+    copy = store.add_parser("copy", help="copy every session of one store into another "
+                                         "(safe to run again), then compare counts")
+    copy.add_argument("src", help="source store URL")
+    copy.add_argument("dst", help="destination store URL")
+    copy.set_defaults(func=cmd_store_copy)
 
 
 def _count(text: str) -> int:

@@ -151,3 +151,9 @@ def cmd_tokens(args: argparse.Namespace) -> int:
                          [[t["name"], ",".join(t["scopes"]), show.local_time(t["created_at"])]
                           for t in list_tokens(path)]))
     return 0
+
+
+def cmd_store_copy(args: argparse.Namespace) -> int:
+    from datacat.broker.store.copy import main as copy_main
+
+    return copy_main(args.src, args.dst)

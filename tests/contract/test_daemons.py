@@ -51,3 +51,14 @@ def test_watching_needs_a_daemon_and_session_ids(store):
         with pytest.raises(InvalidBatch):
             apply(store, batch)
     assert store.daemons() == []
+
+
+def test_a_daemon_heard_from_again_is_not_forgotten(store, feed):
+    _daemon_batch(feed, ["a"], {"a": {"open": opened()}})
+    seen = store.get_daemon("daemon-1")["last_seen"]
+    _daemon_batch(feed, ["a"])  # it reported again before the sweep got to forget it
+    assert store.forget_daemon("daemon-1", seen) is False
+    latest = store.get_daemon("daemon-1")["last_seen"]
+    assert latest > seen and store.forget_daemon("daemon-1", latest) is True
+    assert store.daemons() == [] and store.get_daemon("daemon-1") is None
+    assert store.forget_daemon("daemon-1", latest) is False

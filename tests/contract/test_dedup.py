@@ -47,3 +47,34 @@ def test_batch_without_daemon_id_is_not_deduplicated(store):
     apply(store, copy.deepcopy(batch), now=T0)
     apply(store, copy.deepcopy(batch), now=T0 + 1)  # REST writes carry no (daemon_id, seq)
     assert store.get_session("s")["event_count"] == 2
+
+
+def test_a_seq_far_beyond_the_last_applied_one_is_rejected_and_writes_nothing(store, feed):
+    from datacat.broker.errors import InvalidBatch
+    from datacat.broker.store.dedup import SEQ_WINDOW
+
+    feed.send({"s": {"open": opened()}}, seq=7)
+    before = snapshot(store, "s", "t")
+    with pytest.raises(InvalidBatch) as rejected:
+        feed.send({"s": {"events": [{"ts": T0, "name": "forged"}]}, "t": {"open": opened()}},
+                  seq=7 + SEQ_WINDOW + 1)
+    assert rejected.value.reason == "seq_out_of_window"
+    assert snapshot(store, "s", "t") == before
+    feed.send({"s": {"events": [{"ts": T0, "name": "edge"}]}}, seq=7 + SEQ_WINDOW)  # the edge
+    with pytest.raises(DuplicateBatch):  # and the window moved with it
+        feed.send({"s": {"beat": T0}}, seq=8)
+    assert [e["name"] for e in store.read("events", "s", 0, ALL)] == ["edge"]
+
+
+def test_an_unknown_daemons_first_seq_is_taken_wherever_it_starts(store, feed):
+    feed.send({"s": {"open": opened()}}, seq=2**62, daemon_id="daemon-new")
+    feed.send({"s": {"beat": T0}}, seq=2**62 + 1, daemon_id="daemon-new")
+    assert store.get_session("s")["last_heartbeat"] == T0
+
+
+def test_seqs_beyond_double_precision_stay_exact(store, feed):
+    feed.send({"s": {"open": opened()}}, seq=2**62, daemon_id="daemon-big")
+    feed.send({"s": {"beat": T0}}, seq=2**62 + 1, daemon_id="daemon-big")
+    with pytest.raises(DuplicateBatch):
+        feed.send({"s": {"beat": T0 + 1}}, seq=2**62 + 1, daemon_id="daemon-big")
+    assert store.get_session("s")["last_heartbeat"] == T0

@@ -1,4 +1,5 @@
-"""Store contract: idempotency keys (``StoreTxn.get_idempotent`` / ``put_idempotent``)."""
+"""Store contract: idempotency keys (``SessionTxn.get_idempotent`` / ``put_idempotent``), kept
+per session in the session's own atomic step."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from .support import T0, opened
 ANSWER = {"status": 200, "body": {"session_id": "s"}, "fp": "abc"}
 
 
-def _put(store, key, answer, now):
-    with store.transaction() as txn:
-        txn.put_idempotent(key, answer, now)
+def _put(store, key, answer, now, sid="s"):
+    """A write to ``sid`` that stores ``answer`` under ``key`` in its step."""
+    apply(store, {"sessions": {sid: {"open": opened(), "beat": now}}},
+          before_write=lambda txn: txn.put_idempotent(key, answer, now))
 
 
-def _get(store, key, now):
-    with store.transaction() as txn:
-        return txn.get_idempotent(key, now)
+def _get(store, key, now, sid="s"):
+    """What a write to ``sid`` finds under ``key`` (the write itself is a heartbeat)."""
+    found = []
+    apply(store, {"sessions": {sid: {"open": opened(), "beat": now}}},
+          before_write=lambda txn: found.append(txn.get_idempotent(key, now)))
+    return found[-1]
 
 
 def test_an_answer_is_found_within_the_ttl_and_not_after(store):
@@ -32,31 +37,21 @@ def test_an_answer_is_found_within_the_ttl_and_not_after(store):
     assert _get(store, "other", T0) is None
 
 
+def test_a_key_belongs_to_its_session(store):
+    _put(store, "k", ANSWER, T0, sid="s")
+    assert _get(store, "k", T0, sid="t") is None
+    assert _get(store, "k", T0, sid="s") == ANSWER
+
+
 def test_the_key_commits_with_the_write_or_not_at_all(store):
-    def record(txn):
-        txn.put_idempotent("k1", ANSWER, T0)
-
-    apply(store, {"sessions": {"s": {"open": opened()}}}, before_write=record)
-    assert store.get_session("s") is not None and _get(store, "k1", T0) == ANSWER
-
     def record_then_fail(txn):
         txn.put_idempotent("k2", ANSWER, T0)
+        raise RuntimeError("the write failed")
 
-    with pytest.raises(Exception, match="invalid|bad_field|malformed"):
-        apply(store, {"sessions": {"t": {"open": opened(), "events": [{"ts": T0}]}}},
-              before_write=record_then_fail)
     with pytest.raises(RuntimeError):
-        with store.transaction() as txn:
-            txn.put_idempotent("k3", ANSWER, T0)
-            raise RuntimeError("the write failed")
-    assert _get(store, "k2", T0) is None and _get(store, "k3", T0) is None
+        apply(store, {"sessions": {"t": {"open": opened()}}}, before_write=record_then_fail)
     assert store.get_session("t") is None
-
-
-def test_a_transaction_sees_its_own_key(store):
-    with store.transaction() as txn:
-        txn.put_idempotent("k", ANSWER, T0)
-        assert txn.get_idempotent("k", T0) == ANSWER
+    assert _get(store, "k2", T0, sid="t") is None
 
 
 def test_keys_are_shared_by_every_store_object_on_the_data(open_again):
@@ -66,7 +61,7 @@ def test_keys_are_shared_by_every_store_object_on_the_data(open_again):
 
 
 def test_odd_keys_and_a_key_put_again_after_expiry(store):
-    for key in ("a/b", "ik/x", "\x1f", "é" * 255):
+    for key in ("a/b", "ik/x", "\x1f", "é" * 255, "{s}:k:x"):
         _put(store, key, {"n": key}, T0)
         assert _get(store, key, T0) == {"n": key}
     later = T0 + IDEMPOTENCY_TTL + 7200
@@ -76,10 +71,10 @@ def test_odd_keys_and_a_key_put_again_after_expiry(store):
 
 def test_expired_keys_are_deleted_by_later_puts(store):
     if not isinstance(store, KVStore):
-        pytest.skip("reclaiming space is the backend's own (e.g. Redis key expiry)")
+        pytest.skip("reclaiming space is the backend's own (Redis expires the keys itself)")
     for n in range(300):  # more than one block of keys in one hour
         _put(store, f"old-{n}", ANSWER, T0 + n)
     _put(store, "kept", ANSWER, T0 + IDEMPOTENCY_TTL - 10)  # still live when the hour drops
     _put(store, "new", ANSWER, T0 + IDEMPOTENCY_TTL + 7200)
-    raw = store._kv.get_many(["ik/old-0", "ik/old-299", "ik/kept", "ik/new"])
+    raw = store._kv.get_many(["ik/s\x1fold-0", "ik/s\x1fold-299", "ik/s\x1fkept", "ik/s\x1fnew"])
     assert raw[:2] == [None, None] and None not in raw[2:]

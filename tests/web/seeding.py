@@ -59,6 +59,5 @@ def seed_worker(web, worker_id: str, counters: dict, lag: float = 0.25) -> dict:
 
     record = {"id": worker_id, "host": "host-" + worker_id, "pid": 4242, "last_seen": time.time(),
               "lag": lag, "counters": counters}
-    with web.store.transaction() as txn:
-        txn.put_worker(record)
+    web.store.put_worker(record)
     return record

@@ -11,7 +11,7 @@ from datacat.broker.apply import apply
 from datacat.ids import uuid7
 
 from .. import writes
-from ..idempotency import Replay, guard_of
+from ..idempotency import Guard, Replay, guard_of
 from ..jsonio import json_response, read_object
 from ..offload import read, write
 from ..views import full_session, require_session
@@ -28,14 +28,16 @@ def _write(store, sid: str, part: dict, existing: bool, before_write) -> None:
     apply(store, {"sessions": {sid: part}}, before_write=before_write)
 
 
-async def _apply(request: Request, sid: str, part: dict, answer: dict, existing: bool = False):
+async def _apply(request: Request, sid: str, part: dict, answer: dict, existing: bool = False,
+                 guard: Guard | None = None):
     """Write one session part with the one write path, off the event loop; ``answer`` it.
 
     With ``existing`` an unknown session is a 404 and nothing is written. With an
-    ``Idempotency-Key`` the answer is stored with the write, or the stored one replayed.
+    ``Idempotency-Key`` (``guard``) the answer is stored with the write, or the stored one
+    replayed.
     """
     writes.check_numbers(part)
-    guard = guard_of(request)
+    guard = guard or guard_of(request)
     hook = guard.before_write(answer) if guard else None
     try:
         await write(request, _write, request.app.ctx.store, sid, part, existing, hook)
@@ -54,8 +56,9 @@ async def create(request: Request):
     """``{product, version, machine_id?, hostname?, tags?}`` → ``{"session_id"}``."""
     now = time.time()
     opened = writes.open_part(read_object(request), now)
-    sid = uuid7()
-    return await _apply(request, sid, {"open": opened}, {"session_id": sid})
+    guard = guard_of(request)
+    sid = guard.session_id() if guard else uuid7()  # a retry names the same session
+    return await _apply(request, sid, {"open": opened}, {"session_id": sid}, guard=guard)
 
 
 @bp.get("/<sid:str>")

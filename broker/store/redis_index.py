@@ -1,0 +1,67 @@
+"""Session indexes and rollups on Redis: sorted sets kept from each session's record.
+
+- ``ix:all``, ``ix:p:<product>``, ``ix:v:<product>␟<version>``: session ids scored by when
+  the session was first stored;
+- ``ix:s:<status>``, ``ix:vs:<product>␟<version>␟<status>``: scored by when it entered
+  that status (a session is in the set of its current status only);
+- ``pairs``: every (product, version) seen. A rollup is the cardinality of those sets.
+
+Every operation is idempotent (``ZADD`` of a fixed score, ``ZREM``, ``SADD``), so indexing
+a session again from its record changes nothing: a replayed part re-indexes safely.
+"""
+
+from __future__ import annotations
+
+from .base import STATUSES, SessionQuery
+from .codec import SEP, pack
+
+__all__ = ["index_session", "walk_key", "rollup_keys"]
+
+
+def _pair(product: str, version: str) -> str:
+    return product + SEP + version
+
+
+def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> None:
+    """Queue the index and rollup commands that file ``session`` under its current identity.
+
+    ``note`` is ``[identity before its last step, status entered at, first stored at]``;
+    entries under the identity before are removed.
+    """
+    status, product, version = session["status"], session["product"], session["version"]
+    before, status_at, first_at = note
+    ix, pair = prefix + "ix:", _pair(product, version)
+    for key in (ix + "all", ix + "p:" + product, ix + "v:" + pair):
+        pipe.zadd(key, {sid: first_at}, nx=True)
+    pipe.zadd(ix + "s:" + status, {sid: status_at})
+    pipe.zadd(ix + "vs:" + pair + SEP + status, {sid: status_at})
+    pipe.sadd(prefix + "pairs", pack([product, version]))
+    if before is None:
+        return
+    old_status, old_product, old_version = before
+    old_pair = _pair(old_product, old_version)
+    if old_status != status:
+        pipe.zrem(ix + "s:" + old_status, sid)
+    if (old_status, old_pair) != (status, pair):
+        pipe.zrem(ix + "vs:" + old_pair + SEP + old_status, sid)
+    if old_product != product:
+        pipe.zrem(ix + "p:" + old_product, sid)
+    if old_pair != pair:
+        pipe.zrem(ix + "v:" + old_pair, sid)
+
+
+def walk_key(prefix: str, query: SessionQuery) -> str:
+    """The set a listing walks: the status's, else the product and version's, else all."""
+    if query.status is not None:
+        return f"{prefix}ix:s:{query.status}"
+    if query.product is not None and query.version is not None:
+        return f"{prefix}ix:v:{_pair(query.product, query.version)}"
+    if query.product is not None:
+        return f"{prefix}ix:p:{query.product}"
+    return f"{prefix}ix:all"
+
+
+def rollup_keys(prefix: str, product: str, version: str) -> list[str]:
+    """The sets whose cardinalities are a rollup: the pair's sessions, then one per status."""
+    pair = _pair(product, version)
+    return [f"{prefix}ix:v:{pair}"] + [f"{prefix}ix:vs:{pair}{SEP}{s}" for s in STATUSES]

@@ -1,0 +1,223 @@
+"""``RedisStore``: sessions on Redis (standalone, Sentinel or Cluster), no global lock.
+
+Keys (prefix ``dc:`` by default; ``{sid}`` is a hash tag, so one session's keys share a
+slot and its step is one server-side script, valid on Cluster):
+
+- ``{sid}`` hash: ``r`` session record, ``s`` current state, ``v`` version, ``x`` index
+  note, ``i`` set while its index update is due, ``d:<daemon_id>`` the last batch seq of
+  that daemon applied to this session (dedup per session part)
+- ``{sid}:e``, ``{sid}:m``, ``{sid}:h`` lists of events,
+  metric points, history entries (msgpack each); ``{sid}:hs`` hash: state before history
+  entry ``n * BLOCK``
+- ``dd`` hash: daemon id -> last batch seq applied in full; ``dm``, ``wk`` hashes: daemon
+  and worker records
+- indexes and rollups: see ``redis_index.py``
+
+A batch: one pipelined read of every session, the steps in Python, one pipelined
+compare-and-set per session (``redis_txn.py``; conflicts are read and run again), then the
+index commands, then the daemon's mark. A part found already applied under its session's
+mark is not applied again, but indexed again, and so is a session whose ``i`` is still set
+at its next step: a worker that died between the steps leaves nothing missing.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from datacat.merge import deep_merge
+
+from ..errors import StoreError
+from .base import STATUSES, Page, SessionQuery, Store
+from .codec import BLOCK, STREAMS, pack, unpack
+from .dedup import check_seq
+from .redis_conn import connect
+from .redis_index import index_session, rollup_keys
+from .redis_listing import list_page
+from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
+
+__all__ = ["RedisStore"]
+
+_DELETE_IF_SCRIPT = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+"""
+# seqs are compared as decimal strings: Lua's numbers are doubles, exact only to 2**53
+_RAISE_SCRIPT = """
+local last, seq = redis.call('HGET', KEYS[1], ARGV[1]), ARGV[2]
+if not last or #last < #seq or (#last == #seq and last < seq) then
+  redis.call('HSET', KEYS[1], ARGV[1], seq)
+end
+"""
+_ROUNDS = 50  # conflicting steps are retried; this many rounds means something is wrong
+
+
+class RedisStore(Store):
+    """Safe to share between threads and processes on any number of hosts."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._client, self._prefix = connect(url)
+        self._load_scripts()
+
+    def _load_scripts(self) -> None:
+        self._cas = self._client.script_load(CAS_SCRIPT)
+        self._delete_if = self._client.script_load(_DELETE_IF_SCRIPT)
+        self._raise = self._client.script_load(_RAISE_SCRIPT)
+
+    def _pipe(self):
+        return self._client.pipeline(transaction=False)
+
+    def apply_parts(self, sids, step, dedup=None):
+        prefix = self._prefix
+        if dedup is not None:
+            last = self._client.hget(prefix + "dd", dedup[0])
+            check_seq(dedup[0], dedup[1], None if last is None else int(last))
+        order = {sid: position for position, sid in enumerate(dict.fromkeys(sids))}
+        todo, due = list(order), []
+        for _ in range(_ROUNDS):
+            if not todo:
+                break
+            todo = self._round(todo, step, dedup, order, due)
+        else:
+            raise StoreError(f"{len(todo)} sessions kept changing under this batch")
+        self._index(due)
+        if dedup is not None:  # never lowered: a stalled worker may finish a resent batch late
+            self._client.evalsha(self._raise, 1, prefix + "dd", *dedup)
+
+    def _round(self, sids, step, dedup, order, due: list) -> list[str]:
+        """Read, step and compare-and-set ``sids``; returns those to run again.
+
+        Appends to ``due`` the sessions to index: ``(sid, record, note, index mark)``.
+        """
+        reads = self._pipe()
+        field = "d:" + dedup[0] if dedup else "v"
+        for sid in sids:
+            reads.hmget(session_keys(self._prefix, sid)[0], "r", "v", "x", "s", "i", field)
+        writes, written = self._pipe(), []
+        for sid, (record, version, note, state, mark, seq) in zip(sids, reads.execute()):
+            done = dedup is not None and seq is not None and int(seq) >= dedup[1]
+            txn = None if done else RedisSessionTxn(
+                sid, record, note, state, mark is not None,
+                lambda key, sid=sid: self._client.get(idempotency_key(self._prefix, sid, key)))
+            if txn is not None:
+                step(txn)
+            if txn is None or txn.session is None:  # nothing to write: index it if due
+                if record is not None and (done or mark is not None):
+                    due.append((sid, unpack(record), unpack(note), mark))
+                continue
+            txn.stamp(order[sid])
+            to_index = str(int(version or 0) + 1) if txn.moved else ""
+            answer_key = idempotency_key(self._prefix, sid, txn.answer[0] if txn.answer else "")
+            writes.evalsha(self._cas, 6, *session_keys(self._prefix, sid), answer_key,
+                           *txn.cas_args(version, dedup, to_index))
+            written.append((txn, to_index))
+        again = []
+        for (txn, to_index), outcome in zip(written, writes.execute(raise_on_error=False)):
+            if isinstance(outcome, redis.exceptions.NoScriptError):
+                self._load_scripts()  # that node restarted or flushed its scripts
+                again.append(txn.sid)
+            elif isinstance(outcome, Exception):
+                raise StoreError(f"Redis refused the step of session {txn.sid}: {outcome}")
+            elif not outcome:
+                again.append(txn.sid)
+            elif to_index:
+                due.append((txn.sid, txn.session, txn.note, to_index))
+        return again
+
+    def _index(self, due: list) -> None:
+        """File the ``due`` sessions, then clear their index marks (if still theirs).
+
+        A session's step sets its mark when its indexes must change; a mark still there at
+        its next step (a worker died in between) has that step index it again.
+        """
+        if not due:
+            return
+        files, marks = self._pipe(), self._pipe()
+        for sid, session, note, _ in due:
+            index_session(files, self._prefix, sid, session, note)
+        files.execute()
+        marked = [(sid, mark) for sid, _, _, mark in due if mark is not None]
+        for sid, mark in marked:
+            marks.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
+        if marked:
+            marks.execute()
+
+    def get_session(self, sid):
+        return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))
+
+    def get_state(self, sid):
+        return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "s"), {})
+
+    def read(self, stream, sid, start=0, limit=100):
+        if limit <= 0:
+            return []
+        start = max(start, 0)
+        key = session_keys(self._prefix, sid)[1 + "emh".index(STREAMS[stream][0])]
+        return [unpack(raw) for raw in self._client.lrange(key, start, start + limit - 1)]
+
+    def state_at(self, sid, ts):
+        keys = session_keys(self._prefix, sid)
+        count = self._client.llen(keys[3])
+        if count == 0:
+            return {}
+        heads = self._pipe()
+        for block in range((count - 1) // BLOCK + 1):
+            heads.lindex(keys[3], block * BLOCK)
+        firsts = [unpack(raw) for raw in heads.execute()]
+        block = max([n for n, first in enumerate(firsts) if first["ts"] <= ts] or [0])
+        snapshot, entries = self._pipe().hget(keys[4], str(block)) \
+            .lrange(keys[3], block * BLOCK, block * BLOCK + BLOCK - 1).execute()
+        state = unpack(snapshot, {})
+        for raw in entries:
+            entry = unpack(raw)
+            if entry["ts"] > ts:
+                break
+            state = deep_merge(state, entry["patch"])
+        return state
+
+    def list_sessions(self, query: SessionQuery) -> Page:
+        return list_page(self._client, self._prefix, query)
+
+    def products(self):
+        pairs = sorted(unpack(raw) for raw in self._client.smembers(self._prefix + "pairs"))
+        counts = self._pipe()
+        for product, version in pairs:
+            for key in rollup_keys(self._prefix, product, version):
+                counts.zcard(key)
+        values, width = counts.execute() if pairs else [], len(STATUSES) + 1
+        rollups = []
+        for n, (product, version) in enumerate(pairs):
+            total, *by_status = values[n * width:(n + 1) * width]
+            rollups.append({"product": product, "version": version, "total": total,
+                            "by_status": dict(zip(STATUSES, by_status))})
+        return rollups
+
+    def lost_sessions(self):
+        return {sid.decode() for sid in self._client.zrange(self._prefix + "ix:s:lost", 0, -1)}
+
+    def get_daemon(self, daemon_id):
+        return unpack(self._client.hget(self._prefix + "dm", daemon_id))
+
+    def put_daemon(self, record):
+        self._client.hset(self._prefix + "dm", record["id"], pack(record))
+
+    def forget_daemon(self, daemon_id, last_seen):
+        raw = self._client.hget(self._prefix + "dm", daemon_id)
+        if raw is None or unpack(raw)["last_seen"] != last_seen:
+            return False
+        return bool(self._client.evalsha(self._delete_if, 1, self._prefix + "dm", daemon_id, raw))
+
+    def put_worker(self, record):
+        self._client.hset(self._prefix + "wk", record["id"], pack(record))
+
+    def daemons(self):
+        return [unpack(raw) for raw in self._client.hvals(self._prefix + "dm")]
+
+    def workers(self):
+        return [unpack(raw) for raw in self._client.hvals(self._prefix + "wk")]
+
+    def close(self):
+        self._client.close()
+
