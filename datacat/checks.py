@@ -99,16 +99,18 @@ def directory(value) -> str | None:
 
 
 def store_url(value) -> str | None:
-    """Empty, ``memory://``, ``diskcache:///absolute/path`` (creatable), or ``redis://host``."""
+    """Empty, ``memory://``, ``diskcache:///absolute/path`` (creatable), ``redis://host``,
+    ``rediss://host``, ``redis+sentinel://host,host/service`` or ``redis+cluster://host,host``."""
     if value == "":
         return None
     parsed = urlparse(str(value))
     if parsed.scheme == "memory":
         return None
-    if parsed.scheme in ("redis", "rediss"):
-        return None if parsed.hostname else "names no host (redis://host:port/db)"
+    if parsed.scheme in ("redis", "rediss", "redis+sentinel", "redis+cluster"):
+        return None if parsed.netloc else "names no host (redis://host:port/db)"
     if parsed.scheme != "diskcache":
-        return "is not a store URL (memory://, diskcache:///abs/path or redis://host)"
+        return ("is not a store URL (memory://, diskcache:///abs/path, redis://host, "
+                "rediss://host, redis+sentinel://hosts/service or redis+cluster://hosts)")
     if parsed.netloc or not parsed.path.startswith("/"):
         return "is not an absolute path: write diskcache:///abs/path (three slashes)"
     problem = _creatable(Path(parsed.path))

@@ -123,10 +123,11 @@ def test_a_worker_refuses_to_start_on_an_evicting_redis(redis_server):
                                 capture_output=True, text=True, timeout=60)
     finally:
         redis_server.client.config_set("maxmemory-policy", "noeviction")
-    assert worker.returncode == 2
-    assert worker.stderr.strip().splitlines() == [
-        f"datacat ingest: Redis at 127.0.0.1:{redis_server.port} has maxmemory-policy "
-        "volatile-lru, which can evict keys and lose sessions: set maxmemory-policy noeviction"]
+    assert worker.returncode == 1  # the store is in the way, not the command line
+    (line,) = worker.stderr.strip().splitlines()
+    assert line == (f"datacat ingest: cannot open the store {redis_server.url}: Redis at "
+                    f"127.0.0.1:{redis_server.port} has maxmemory-policy volatile-lru, which can "
+                    "evict keys and lose sessions: set maxmemory-policy noeviction")
 
 
 @pytest.mark.parametrize("scheme", ["redis", "redis+cluster"])

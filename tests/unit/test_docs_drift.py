@@ -43,6 +43,7 @@ def test_store_key_families_are_as_documented():
                    for name in ("kvstore.py", "kvtxn.py", "codec.py"))
     used = set(re.findall(r'f?"([a-z]+)/', code))
     used |= set(re.findall(r'"\w+": \("([a-z]+)", "\w+_count"\)', code))  # STREAMS prefixes
-    table = _doc("store.md").split("## Layout", 1)[1].split("\n\n")[2]
+    section = _doc("store.md").split("## Key-value layout", 1)[1].split("\n## ", 1)[0]
+    table = next(block for block in section.split("\n\n") if block.startswith("| key"))
     documented = set(re.findall(r"`([a-z]+)/", table))
     assert documented == used

@@ -132,14 +132,17 @@ ODD_SESSIONS = {
 @pytest.mark.parametrize("kind", list(ODD_SESSIONS))
 def test_every_read_route_renders_odd_stored_records(web, kind):
     sid = unique(kind)
-    with web.store.transaction() as txn:  # below the write path: as if stored long ago
+    def plant(view) -> None:  # below the write path: as if stored long ago
+        raw = view._txn  # the diskcache store's transaction under this session's step
         session = new_session(sid, {"product": unique("Odd"), "version": "1", "ts": 1.0}, 1.0, None)
         session.update(ODD_SESSIONS[kind])
-        session["event_count"] = txn._append_raw("e/" + sid, 0, STORED_EVENTS)
-        session["metric_count"] = txn._append_raw("m/" + sid, 0, STORED_METRICS)
-        session["history_count"] = txn._append_raw("h/" + sid, 0, STORED_HISTORY)
-        txn._set_raw("st/" + sid, pack("a state that is not a map"))
-        txn.put_session(session)
+        session["event_count"] = raw._append_raw("e/" + sid, 0, STORED_EVENTS)
+        session["metric_count"] = raw._append_raw("m/" + sid, 0, STORED_METRICS)
+        session["history_count"] = raw._append_raw("h/" + sid, 0, STORED_HISTORY)
+        raw._set_raw("st/" + sid, pack("a state that is not a map"))
+        view.put_session(session)
+
+    web.store.apply_parts([sid], plant)
     _assert_readable(web, sid)
     events = web.client.get(f"/api/v1/sessions/{sid}/events").json()["items"]
     assert [e["labels"] for e in events[:3]] == [["1", "2"], ["ab"], []]
