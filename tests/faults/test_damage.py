@@ -120,12 +120,24 @@ def test_every_file_damaged_at_once_still_comes_up(tier, leftovers, how):
     comes_up_and_flows(tier)
 
 
+#: 20,000 events of about 300 bytes logged at once: every batch is larger than the whole
+#: 64 KiB disk under the spool, so none can be written until the disk grows.
+BIG_EVENTS = """
+import sys, datacat
+s = datacat.create_session("Full", "1.0")
+print(s.id, flush=True)
+for i in range(20_000):
+    s.log_event("e", {"i": i, "pad": "x" * 300})
+s.end(timeout=60)
+"""
+
+
 def test_a_full_disk_under_the_spool_loses_nothing_once_space_returns(tmp_path, tier):
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     mount = tmp_path / "small"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
@@ -134,12 +146,14 @@ def test_a_full_disk_under_the_spool_loses_nothing_once_space_returns(tmp_path, 
         tier.env["DATACAT_SPOOL_DIR"] = str(mount / "spool")
         tier.kill("broker")  # batches pile up in the spool until the disk is full
         tier.start("daemon")
-        app, sid = run_app(tier, "Full", 20_000)
+        app = subprocess.Popen([sys.executable, "-c", textwrap.dedent(BIG_EVENTS)],
+                               env=tier.env, text=True, stdout=subprocess.PIPE)
+        sid = app.stdout.readline().strip()
         assert app.wait(120) == 0
-        wait_until(lambda: tier.daemon_stats()["disk_write_failures"] > 0, 60,
-                   message="the spool's disk to refuse writes")
+        wait_until(lambda: (stats := tier.daemon_stats())["disk_write_failures"] > 0
+                   and stats["spool_held_in_memory"] > 0, 60,
+                   message="the spool's disk to refuse writes and batches held in memory")
         assert tier.procs["daemon"].process.poll() is None
-        assert tier.daemon_stats()["spool_held_in_memory"] > 0
         subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
         tier.start("broker")
         wait_until(lambda: (s := tier.session(sid)) and s["status"] == "ended"
