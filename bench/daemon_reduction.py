@@ -38,7 +38,7 @@ from _util import (
 
 from datacat.daemon.server import MAX_WINDOW_RECORDS
 from datacat.daemon.window import Windows
-from datacat.protocol import Kind, decode_frame, encode_batch, encode_frame
+from datacat.protocol import FrameEncoder, Kind, decode_frame, encode_batch, encode_frame
 from datacat.transport import FRAME_RECORDS
 
 SESSIONS = 20
@@ -138,8 +138,8 @@ def frames_for(total: int) -> list[bytes]:
                             {"i": n}, None))
         else:
             records.append((Kind.METRIC.value, sid, ts, "fps", 59.8, "gauge", None, None, None))
-    packer = msgpack.Packer()
-    return [encode_frame("bench-client", seq, 0, records[start:start + FRAME_RECORDS], packer)
+    encoder = FrameEncoder()
+    return [encode_frame("bench-client", seq, 0, records[start:start + FRAME_RECORDS], encoder)
             for seq, start in enumerate(range(0, total, FRAME_RECORDS), start=1)]
 
 
