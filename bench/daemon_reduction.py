@@ -123,6 +123,16 @@ def reduction(report: Report) -> None:
                     f"{ended} of {SESSIONS} sessions ended")
 
 
+CLIENT = "bench-client-0"
+
+
+def from_client(frames: list[bytes], number: int) -> list[bytes]:
+    """The same frames as sent by another client (one of ten): the daemon takes each frame
+    of a client once, so every run needs a client of its own."""
+    name = f"bench-client-{number}".encode()
+    return [frame.replace(CLIENT.encode(), name, 1) for frame in frames]
+
+
 def frames_for(total: int) -> list[bytes]:
     """Client frames holding ``total`` records: state, event and metric records in turn."""
     sids = [f"0190b5a1-0000-7000-8000-{n:012d}" for n in range(SESSIONS)]
@@ -139,7 +149,7 @@ def frames_for(total: int) -> list[bytes]:
         else:
             records.append((Kind.METRIC.value, sid, ts, "fps", 59.8, "gauge", None, None, None))
     encoder = FrameEncoder()
-    return [encode_frame("bench-client", seq, 0, records[start:start + FRAME_RECORDS], encoder)
+    return [encode_frame(CLIENT, seq, 0, records[start:start + FRAME_RECORDS], encoder)
             for seq, start in enumerate(range(0, total, FRAME_RECORDS), start=1)]
 
 
@@ -175,7 +185,7 @@ def throughput(report: Report) -> None:
             return total / wall, total / (sum(daemon.cpu_times()[:2]) - cpu)
 
         push_all(frames[:WARMUP_FRAMES])  # warm-up: the sessions exist, as in steady use
-        rates = [push_all(frames) for _ in range(REPEATS)]
+        rates = [push_all(from_client(frames, run)) for run in range(1, REPEATS + 1)]
         report.note(f"{RECORDS:,} records in frames of {FRAME_RECORDS:,} pushed to the daemon "
                     f"({sum(map(len, frames)) / RECORDS:.0f} B/record), {REPEATS} runs after "
                     f"a warm-up; in-process baselines on {STAGE_RECORDS:,} of them, GC on")

@@ -18,6 +18,7 @@ from .probe import ProcessProbe, ProcState, read_fault_file
 __all__ = ["Watcher", "Watched", "LAST_EVENTS"]
 
 LAST_EVENTS = 50
+NOTHING = ()  # what most records make: no lifecycle record
 
 
 @dataclass
@@ -71,8 +72,9 @@ class Watcher:
         self.changed = False  # the persisted registry is out of date
         self._faults: dict[str, tuple | None] = {}  # one process's fault file, read once
 
-    def on_record(self, record: list, now: float) -> list:
-        """Note one client record (``now``: daemon monotonic time); returns records to add."""
+    def on_record(self, record: list, now: float) -> list | tuple:
+        """Note one client record (``now``: daemon monotonic time); returns records to add
+        (most often ``NOTHING``, which costs no allocation)."""
         kind, sid = record[0], record[1]
         if kind == Kind.OPEN:
             pid, start_time = record[OPEN_FIELD["pid"]], record[OPEN_FIELD["start_time"]]
@@ -81,10 +83,10 @@ class Watcher:
             self.sessions[sid] = Watched(sid, pid, start_time, hang_timeout or 60.0, fault_file,
                                          last_beat=now)
             self.changed = True
-            return []
+            return NOTHING
         watched = self.sessions.get(sid)
         if watched is None:
-            return []
+            return NOTHING
         if kind == Kind.EVENT:
             watched.events.append(record)  # named only if a crash report needs it
         elif kind == Kind.BEAT:
@@ -98,7 +100,7 @@ class Watcher:
         elif kind in (Kind.END, Kind.CRASH):
             del self.sessions[sid]
             self.changed = True
-        return []
+        return NOTHING
 
     def _beat(self, watched: Watched, now: float, ts: float) -> list:
         previous, paused, stacks = watched.beat_ts, watched.paused_since_beat, watched.stacks
