@@ -363,10 +363,9 @@ def _well_typed(record: Any, limits: Limits) -> bool:
                 and (tags is None or type(tags) is dict)
                 and (buckets is None or type(buckets) is list)):
             return False
-        if tags:
-            check_tree(tags, limits)
-        if buckets:
-            check_tree(buckets, limits)
+        for tree in (tags, buckets):
+            if tree:
+                check_tree(tree, limits)
         return True
     return kind == _BEAT and n == 3
 
