@@ -88,12 +88,9 @@ class Transport:
 
     def _pack_queue(self) -> list[tuple[int, bytes]]:
         """Move every queued record into numbered frames (caller holds ``_lock``)."""
-        frames, queue, pop = [], self.queue, self.queue.popleft
-        while queue:
-            records = []
-            while queue and len(records) < FRAME_RECORDS:
-                records.append(pop())
-            frames.extend(self._pack(records))
+        frames = []
+        while self.queue:
+            frames.extend(self._pack(self._take()))
         for seq, frame in frames:
             self._pending.append(frame)
             self._unconfirmed.append((seq, frame))
@@ -101,6 +98,12 @@ class Transport:
         while self._unconfirmed_bytes > UNCONFIRMED_BYTES and len(self._unconfirmed) > 1:
             self._unconfirmed_bytes -= len(self._unconfirmed.popleft()[1])
         return frames
+
+    def _take(self) -> list:
+        """Up to ``FRAME_RECORDS`` records off the queue (caller holds ``_lock``: no one
+        else takes, app threads only add)."""
+        pop = self.queue.popleft
+        return [pop() for _ in range(min(len(self.queue), FRAME_RECORDS))]
 
     def _pack(self, records: list) -> list[tuple[int, bytes]]:
         """Numbered frames for ``records``, split until each fits the frame limit.
@@ -178,10 +181,7 @@ class Transport:
             if not self._send_pending() or not queue:
                 return moved
             with self._lock:
-                records = []
-                pop = queue.popleft
-                while queue and len(records) < FRAME_RECORDS:
-                    records.append(pop())
+                records = self._take()
                 moved += len(records)
                 for seq, frame in self._pack(records):
                     self._pending.append(frame)
