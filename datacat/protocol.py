@@ -164,7 +164,7 @@ class Frame:
     invalid: dict = field(default_factory=dict)  # reason -> records dropped here (lenient decode)
 
 
-REPR_KEY_CHARS = 200
+REPR_CHARS = 200  # a map key or an odd value sent as text: at most this long
 
 
 def _text_key(key: Any) -> str:
@@ -173,7 +173,7 @@ def _text_key(key: Any) -> str:
         return key
     if isinstance(key, bytes):
         return key.decode("utf-8", "replace")
-    return repr(tuple(key) if isinstance(key, list) else key)[:REPR_KEY_CHARS]
+    return repr(tuple(key) if isinstance(key, list) else key)[:REPR_CHARS]
 
 
 def _text_keys(pairs: list) -> dict:
@@ -328,13 +328,15 @@ def _well_typed(record: Any, limits: Limits) -> bool:
     decoder makes and ``check_record`` would pass it: the common records checked in one
     pass (their maps and arrays through ``check_tree``, which raises what it finds). False
     means "ask ``check_record``", which names what is wrong."""
-    if type(record) is not list or len(record) < 3:
+    if type(record) is not list:
+        return False
+    n = len(record)
+    if n < 3:
         return False
     kind, sid, ts = record[0], record[1], record[2]
     if (type(kind) is not int or type(sid) is not str or not 0 < len(sid) <= 64
             or (type(ts) is not float and type(ts) is not int)):
         return False
-    n = len(record)
     if kind == _EVENT and n == 10:
         _, _, _, name, level, category, labels, message, data, exception = record
         if not (type(name) is str and type(level) is str
@@ -376,9 +378,6 @@ def record_as_dict(record: list | tuple) -> dict:
     out = dict(zip(RECORD_FIELDS[kind], record[3:]))
     out["ts"] = record[2]
     return out
-
-
-REPR_CHARS = 200
 
 
 def _repr_text(value: Any) -> str:
