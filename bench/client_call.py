@@ -4,12 +4,14 @@
    queue drained between loops, the garbage collector on as in an app), next to a plain
    ``deque.append`` of a tuple with a timestamp; for reference the same calls with the
    collector off (what ``timeit`` shows by default: the records the queue holds are
-   tracked containers, and collections walking them are the rest) and msgpack packing of
-   the same event.
+   tracked containers, and collections walking them are the rest) and packing of the same
+   event by msgpack and by the SDK's ``FrameEncoder`` (msgspec).
 2. Total app CPU per call, the SDK's flusher thread and zmq I/O thread included:
    ``time.process_time`` over ``CPU_CALLS`` calls made at a sustained (high) rate and
    delivered to a real daemon (its broker address has nothing listening, which does not
    matter to the client side).
+3. An error-level call (it writes the spill file first), and ``end()`` right after a burst
+   of ``END_BURST`` events, until the daemon has them all.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections import deque
 
 import msgpack
 from _util import Report, bench_env, call_loop, free_port, interleave, median, start_daemon
+
+from datacat.protocol import FrameEncoder
 
 CALLS = 1_000  # per timed loop: an app's burst; the queue is drained between loops
 REPEATS = 101
@@ -78,6 +82,7 @@ def call_cost(report: Report, session, namespace: dict) -> float:
         **{f"{name}, GC off": case(stmt, collect=False) for name, stmt in STATEMENTS.items()},
         "packb": case("msgpack.packb(event)"),
         "Packer.pack": case("packer.pack(event)"),
+        "FrameEncoder.encode": case("encoder.encode(event)"),
     }, REPEATS)
     floor_ns = median(samples["floor"])
     report.note(f"per call as seen by the caller: {REPEATS} interleaved loops of {CALLS:,} "
@@ -93,8 +98,8 @@ def call_cost(report: Report, session, namespace: dict) -> float:
         report.result(f"{name} per call, GC off (the call alone)",
                       median(samples[f"{name}, GC off"]), "ns",
                       samples=samples[f"{name}, GC off"], in_summary=False)
-    for name in ("packb", "Packer.pack"):
-        report.result(f"msgpack {name} of one event (reference)", median(samples[name]), "ns",
+    for name in ("packb", "Packer.pack", "FrameEncoder.encode"):
+        report.result(f"{name} of one event (reference)", median(samples[name]), "ns",
                       samples=samples[name], in_summary=False)
     return floor_ns
 
@@ -136,11 +141,33 @@ def cpu_cost(report: Report, session, namespace: dict) -> None:
         cpu = [value for value, _ in runs[name]]
         collected = median(gc_ns for _, gc_ns in runs[name])
         value = median(cpu)
-        report.result(f"{name} total app CPU per call", value, "ns", at_most=1000,
+        report.result(f"{name} total app CPU per call", value, "ns", at_most=500,
                       samples=cpu,
                       baseline=f"the floor under the same pacing {floor:.0f} ns "
                                f"({value / floor:.1f}x); cyclic GC {collected:.0f} ns of it; "
                                f"the original async client 5,000-9,000 (reference)")
+
+
+END_BURST = 100_000
+END_REPEATS = 5
+
+
+def end_cost(report: Report) -> None:
+    """``end()`` right after a burst of ``END_BURST`` events: until the daemon has them all."""
+    import datacat
+
+    samples = []
+    for _ in range(END_REPEATS):
+        session = datacat.create_session("bench", "1.0")
+        for i in range(END_BURST):
+            session.log_event("e", {"i": i})
+        start = time.perf_counter()
+        if not session.end(timeout=30):
+            raise RuntimeError("end() did not deliver the burst")
+        samples.append((time.perf_counter() - start) * 1000)
+    report.result(f"end() after a burst of {END_BURST:,} log_event calls", median(samples), "ms",
+                  at_most=200, samples=samples,
+                  baseline="until the daemon has every record on disk")
 
 
 ERROR_REPEATS = 301
@@ -174,10 +201,11 @@ def main() -> int:
             raise RuntimeError("the SDK could not reach the daemon")
         event = (3, session.id, time.time(), "e", "info", None, (), None, {"i": 1}, None)
         namespace = {"session": session, "floor": deque(), "time": time, "msgpack": msgpack,
-                     "packer": msgpack.Packer(), "event": event}
+                     "packer": msgpack.Packer(), "encoder": FrameEncoder(), "event": event}
         call_cost(report, session, namespace)
         cpu_cost(report, session, namespace)
         error_cost(report, session)
+        end_cost(report)
     return report.finish()
 
 

@@ -6,11 +6,12 @@
    daemon's own counters give records in vs batches out and bytes in vs bytes out, per
    second (median) and in total; the store is read back to check nothing was lost.
 2. Throughput: ``RECORDS`` records (state, event and metric records in equal parts over 20
-   sessions), packed beforehand in frames of ``FRAME_RECORDS``, PUSHed as fast as zmq takes
-   them to a fresh daemon whose broker address has nothing listening (so no worker competes
-   for the 2 cores); the clock stops when its ``records_in`` reaches the total. Read
-   against decoding the same frames in this process (``msgpack.unpackb`` alone, and the
-   daemon's own ``decode_frame`` + ``Windows.add``).
+   sessions the daemon watches, opened as this process's), packed beforehand in frames of
+   ``FRAME_RECORDS``, PUSHed as fast as zmq takes them to a fresh daemon whose broker
+   address has nothing listening (so no worker competes for the 2 cores); the clock stops
+   when its ``records_in`` reaches the total. Read against decoding the same frames in
+   this process (``msgpack.unpackb`` alone, and the daemon's own ``decode_frame`` +
+   ``Windows.add``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from _util import (
 
 from datacat.daemon.server import MAX_WINDOW_RECORDS
 from datacat.daemon.window import Windows
-from datacat.protocol import Kind, decode_frame, encode_batch, encode_frame
+from datacat.protocol import FrameEncoder, Kind, decode_frame, encode_batch, encode_frame
 from datacat.transport import FRAME_RECORDS
 
 SESSIONS = 20
@@ -123,13 +124,34 @@ def reduction(report: Report) -> None:
                     f"{ended} of {SESSIONS} sessions ended")
 
 
+CLIENT = "bench-client-0"
+
+
+def from_client(frames: list[bytes], number: int) -> list[bytes]:
+    """The same frames as sent by another client (one of ten): the daemon takes each frame
+    of a client once, so every run needs a client of its own."""
+    name = f"bench-client-{number}".encode()
+    return [frame.replace(CLIENT.encode(), name, 1) for frame in frames]
+
+
+def open_frame() -> bytes:
+    """One frame opening the bench's sessions as this process's: the daemon watches them,
+    as it does every app's sessions, so each record also goes through its watcher."""
+    pid, started = os.getpid(), psutil.Process().create_time()
+    records = [(Kind.OPEN.value, sid, time.time(), "bench", "1.0", pid, started, None, None,
+                None, "bench", 60.0, None, None) for sid in SIDS]
+    return encode_frame("bench-opener", 1, 0, records)
+
+
+SIDS = [f"0190b5a1-0000-7000-8000-{n:012d}" for n in range(SESSIONS)]
+
+
 def frames_for(total: int) -> list[bytes]:
     """Client frames holding ``total`` records: state, event and metric records in turn."""
-    sids = [f"0190b5a1-0000-7000-8000-{n:012d}" for n in range(SESSIONS)]
     now = time.time()
     records = []
     for n in range(total):
-        sid, ts = sids[n % SESSIONS], now + n * 1e-6
+        sid, ts = SIDS[n % SESSIONS], now + n * 1e-6
         kind = n % 3
         if kind == 0:
             records.append((Kind.STATE.value, sid, ts, {"frame": n, "fps": 59.8}))
@@ -138,8 +160,8 @@ def frames_for(total: int) -> list[bytes]:
                             {"i": n}, None))
         else:
             records.append((Kind.METRIC.value, sid, ts, "fps", 59.8, "gauge", None, None, None))
-    packer = msgpack.Packer()
-    return [encode_frame("bench-client", seq, 0, records[start:start + FRAME_RECORDS], packer)
+    encoder = FrameEncoder()
+    return [encode_frame(CLIENT, seq, 0, records[start:start + FRAME_RECORDS], encoder)
             for seq, start in enumerate(range(0, total, FRAME_RECORDS), start=1)]
 
 
@@ -174,8 +196,9 @@ def throughput(report: Report) -> None:
             wall = time.perf_counter() - start
             return total / wall, total / (sum(daemon.cpu_times()[:2]) - cpu)
 
+        push.send(open_frame())
         push_all(frames[:WARMUP_FRAMES])  # warm-up: the sessions exist, as in steady use
-        rates = [push_all(frames) for _ in range(REPEATS)]
+        rates = [push_all(from_client(frames, run)) for run in range(1, REPEATS + 1)]
         report.note(f"{RECORDS:,} records in frames of {FRAME_RECORDS:,} pushed to the daemon "
                     f"({sum(map(len, frames)) / RECORDS:.0f} B/record), {REPEATS} runs after "
                     f"a warm-up; in-process baselines on {STAGE_RECORDS:,} of them, GC on")

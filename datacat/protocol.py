@@ -27,14 +27,16 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import msgpack
+import msgspec
 
 __all__ = [
     "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "InvalidData", "ProtocolError",
     "RECORD_FIELDS", "LIFECYCLE_KINDS",
-    "Frame", "encode_frame", "decode_frame", "encode_batch", "decode_batch", "build_batch",
+    "Frame", "FrameEncoder", "encode_frame", "decode_frame", "encode_batch", "decode_batch", "build_batch",
     "daemon_id_of", "new_daemon_identity",
     "build_part", "field_positions", "OPEN_FIELD",
     "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree",
@@ -162,7 +164,7 @@ class Frame:
     invalid: dict = field(default_factory=dict)  # reason -> records dropped here (lenient decode)
 
 
-REPR_KEY_CHARS = 200
+REPR_CHARS = 200  # a map key or an odd value sent as text: at most this long
 
 
 def _text_key(key: Any) -> str:
@@ -171,7 +173,7 @@ def _text_key(key: Any) -> str:
         return key
     if isinstance(key, bytes):
         return key.decode("utf-8", "replace")
-    return repr(tuple(key) if isinstance(key, list) else key)[:REPR_KEY_CHARS]
+    return repr(tuple(key) if isinstance(key, list) else key)[:REPR_CHARS]
 
 
 def _text_keys(pairs: list) -> dict:
@@ -188,7 +190,7 @@ def _unpack(data: bytes, limits: Limits, max_bytes: int, keys: str = "strict") -
     try:
         return msgpack.unpackb(
             data, raw=False, strict_map_key=keys == "strict", use_list=True,
-            object_pairs_hook=_text_keys if keys == "text" else None,
+            object_pairs_hook=_text_keys if keys == "text" else None, ext_hook=_ext_text,
             max_str_len=limits.max_string, max_bin_len=limits.max_string,
             max_array_len=max(limits.max_keys, limits.max_records), max_map_len=limits.max_keys,
         )
@@ -201,6 +203,17 @@ def _unpack(data: bytes, limits: Limits, max_bytes: int, keys: str = "strict") -
             from exc
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a malformed frame
         raise ProtocolError("malformed", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _ext_text(code: int, data: bytes) -> str:
+    """An extension type DataCat does not use, as text (the store takes no opaque objects)."""
+    return f"<msgpack ext {code}: {len(data)} bytes>"
+
+
+def _timestamp_text(value: msgpack.Timestamp) -> str:
+    """A msgpack Timestamp as ISO 8601 text in UTC: what the SDK's encoder makes of a
+    datetime with a time zone, turned back into something the store and JSON can hold."""
+    return msgspec.to_builtins(value.to_datetime())  # "2026-01-02T03:04:05Z"
 
 
 def _unpack_reason(message: str, limits: Limits) -> str:
@@ -218,23 +231,28 @@ def _unpack_reason(message: str, limits: Limits) -> str:
     return "malformed"
 
 
+#: Types a decoder makes that hold nothing below them.
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def _is_flat(value: dict | list) -> bool:
-    """True for a map with string keys and no containers below, or a list of scalars."""
+    """True for a map with string keys and only scalars below, or a list of scalars."""
     if type(value) is dict:
         for key, child in value.items():
             if type(key) is not str:
                 raise ProtocolError("bad_key", "map keys must be strings")
-            if type(child) is dict or type(child) is list:
+            if type(child) not in _SCALARS:
                 return False
         return True
     for child in value:
-        if type(child) is dict or type(child) is list:
+        if type(child) not in _SCALARS:
             return False
     return True
 
 
 def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Reject nesting deeper than ``limits.max_depth`` and map keys that are not strings.
+    """Reject nesting deeper than ``limits.max_depth`` and map keys that are not strings;
+    replace each msgpack Timestamp inside by its ISO 8601 text (``_timestamp_text``).
 
     Iterative, so a deep tree cannot exhaust the Python stack; a flat value costs one pass.
     """
@@ -248,10 +266,16 @@ def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
         if isinstance(node, dict):
             if not all(type(key) is str for key in node):
                 raise ProtocolError("bad_key", "map keys must be strings")
-            stack.extend((child, depth + 1) for child in node.values()
-                         if isinstance(child, (dict, list)))
+            children = node.items()
         elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+            children = enumerate(node)
+        else:
+            continue
+        for key, child in children:  # a value replaced in place: no map changes size
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif type(child) is msgpack.Timestamp:
+                node[key] = _timestamp_text(child)
 
 
 #: kind value -> (kind, record length, ((index, expected types), ...))
@@ -287,6 +311,67 @@ def check_record(record: Any, limits: Limits = DEFAULT_LIMITS) -> Kind:
     return kind
 
 
+_STATE, _EVENT, _METRIC, _BEAT = Kind.STATE.value, Kind.EVENT.value, Kind.METRIC.value, \
+    Kind.BEAT.value
+
+
+def _check_map(value: dict, limits: Limits) -> None:
+    """``check_tree`` for a map field, with the common flat map checked inline."""
+    for key, child in value.items():
+        if type(key) is not str or type(child) not in _SCALARS:
+            check_tree(value, limits)
+            return
+
+
+def _well_typed(record: Any, limits: Limits) -> bool:
+    """True if ``record`` is a STATE, EVENT, METRIC or BEAT record of exactly the types a
+    decoder makes and ``check_record`` would pass it: the common records checked in one
+    pass (their maps and arrays through ``check_tree``, which raises what it finds). False
+    means "ask ``check_record``", which names what is wrong."""
+    if type(record) is not list:
+        return False
+    n = len(record)
+    if n < 3:
+        return False
+    kind, sid, ts = record[0], record[1], record[2]
+    if (type(kind) is not int or type(sid) is not str or not 0 < len(sid) <= 64
+            or (type(ts) is not float and type(ts) is not int)):
+        return False
+    if kind == _EVENT and n == 10:
+        _, _, _, name, level, category, labels, message, data, exception = record
+        if not (type(name) is str and type(level) is str
+                and (category is None or type(category) is str) and type(labels) is list
+                and (message is None or type(message) is str)
+                and (data is None or type(data) is dict)
+                and (exception is None or type(exception) is dict)):
+            return False
+        if labels:
+            check_tree(labels, limits)
+        if data:
+            _check_map(data, limits)
+        if exception:
+            check_tree(exception, limits)
+        return True
+    if kind == _STATE and n == 4:
+        if type(record[3]) is not dict:
+            return False
+        _check_map(record[3], limits)
+        return True
+    if kind == _METRIC and n == 9:
+        _, _, _, name, value, mtype, unit, tags, buckets = record
+        if not (type(name) is str and (type(value) is float or type(value) is int)
+                and type(mtype) is str and mtype in METRIC_TYPES
+                and (unit is None or type(unit) is str)
+                and (tags is None or type(tags) is dict)
+                and (buckets is None or type(buckets) is list)):
+            return False
+        for tree in (tags, buckets):
+            if tree:
+                check_tree(tree, limits)
+        return True
+    return kind == _BEAT and n == 3
+
+
 def record_as_dict(record: list | tuple) -> dict:
     """Name a validated record's kind-specific fields (``ts`` included)."""
     kind = Kind(record[0])
@@ -295,14 +380,57 @@ def record_as_dict(record: list | tuple) -> dict:
     return out
 
 
+def _repr_text(value: Any) -> str:
+    """A value with no msgpack form: its ``repr``, bounded."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not cost the record
+        text = f"<{type(value).__name__}>"
+    return text[:REPR_CHARS]
+
+
+def _builtin(value: Any) -> Any:
+    """What the fallback packer sends for a value msgpack has no type for: what the frame
+    would have carried from msgspec (ISO 8601 text for dates and times, a datetime with a
+    time zone in UTC, text for UUIDs and decimals, arrays for sets, maps for dataclasses),
+    else its ``repr``."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return msgspec.to_builtins(value, enc_hook=_repr_text)
+
+
+class FrameEncoder:
+    """Packs client frames; one per sender, reused (not thread-safe).
+
+    msgspec packs a frame about 5x faster than msgpack's ``Packer``. It sends a datetime
+    with a time zone as a msgpack Timestamp (the daemon turns it into ISO 8601 text, see
+    ``decode_frame``), and any value it has no type for as its ``repr``. A frame it refuses
+    (text that is not valid Unicode, an int past 64 bits, a reference cycle) is packed
+    again by msgpack, which replaces bad code points; if that fails too, the caller splits
+    the frame to find the record.
+    """
+
+    __slots__ = ("_encoder", "_packer")
+
+    def __init__(self):
+        self._encoder = msgspec.msgpack.Encoder(enc_hook=_repr_text)
+        self._packer = msgpack.Packer(default=_builtin, unicode_errors="replace")
+
+    def encode(self, payload: list) -> bytes:
+        try:
+            return self._encoder.encode(payload)
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            return self._packer.pack(payload)
+
+
 def encode_frame(client_id: str, seq: int, dropped: dict, records: list,
-                 packer: msgpack.Packer | None = None) -> bytes:
-    """Pack a client frame; pass a reused ``Packer`` on hot paths.
+                 encoder: FrameEncoder | None = None) -> bytes:
+    """Pack a client frame; pass a reused ``FrameEncoder`` on hot paths.
 
     ``dropped`` maps a reason to the running total of records the client could not send.
     """
     payload = [PROTOCOL_VERSION, client_id, seq, dropped, records]
-    return (packer or msgpack.Packer()).pack(payload)
+    return (encoder or FrameEncoder()).encode(payload)
 
 
 def _dropped_totals(dropped: Any) -> dict:
@@ -322,7 +450,8 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
     With ``strict=False`` an invalid record is left out alone and counted in ``Frame.invalid``
     by reason, and map keys that are not strings (an app's ``{1: "a"}``) are turned into text
     rather than costing the frame; the frame is still rejected whole when its envelope or a
-    limit is broken.
+    limit is broken. A msgpack Timestamp inside a record's maps and arrays becomes its
+    ISO 8601 text in UTC (``check_tree``), and any other extension type a short text.
     """
     try:
         obj = _unpack(data, limits, limits.max_frame_bytes)
@@ -344,12 +473,14 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
         raise ProtocolError("too_many_records", f"{len(records)} > {limits.max_records}")
     if strict:
         for record in records:
-            check_record(record, limits)
+            if not _well_typed(record, limits):
+                check_record(record, limits)
         return Frame(client_id, seq, dropped, records)
     valid, invalid = [], {}
     for record in records:
         try:
-            check_record(record, limits)
+            if not _well_typed(record, limits):
+                check_record(record, limits)
         except ProtocolError as exc:
             invalid[exc.reason] = invalid.get(exc.reason, 0) + 1
             continue
@@ -399,9 +530,16 @@ def build_batch(daemon_id: str, key: str, seq: int, host: str, sent_at: float, s
             "sent_at": sent_at, "stats": stats, "watching": watching, "sessions": sessions}
 
 
+_BATCH_ENCODER = msgspec.msgpack.Encoder()
+
+
 def encode_batch(batch: dict) -> bytes:
-    """Pack a daemon batch (see the module docstring for its shape)."""
-    return msgpack.packb(batch, use_bin_type=True)
+    """Pack a daemon batch (see the module docstring for its shape).
+
+    msgspec makes the same bytes as ``msgpack.packb(batch, use_bin_type=True)``, twice as
+    fast; both refuse a type msgpack has none for (``TypeError``).
+    """
+    return _BATCH_ENCODER.encode(batch)
 
 
 def decode_batch(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[dict, dict[str, str]]:

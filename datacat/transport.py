@@ -17,7 +17,6 @@ import threading
 import time
 from collections import deque
 
-import msgpack
 import zmq
 
 from . import protocol
@@ -38,16 +37,6 @@ BUSY_TICK = 0.005  # while the app logs fast: records queued briefly stay young 
 BUSY_RECORDS = 256
 CONFIRM_INTERVAL = 0.5  # how often the flusher asks the daemon which frames it has
 UNCONFIRMED_BYTES = 64 * 1024 * 1024  # frames kept for a resend to a replaced daemon
-REPR_CHARS = 200
-
-
-def _encodable(value):
-    """What a value msgpack cannot encode is sent as: its ``repr``, bounded."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a broken __repr__ must not cost the record
-        text = f"<{type(value).__name__}>"
-    return text[:REPR_CHARS]
 
 
 class Transport:
@@ -74,7 +63,7 @@ class Transport:
         self._wake = threading.Event()
         self._idle = threading.Condition()
         self._closed = False
-        self._packer = msgpack.Packer(default=_encodable, unicode_errors="replace")
+        self._encoder = protocol.FrameEncoder()
         self._context: zmq.Context | None = None
         self._socket: zmq.Socket | None = None
         self._thread = threading.Thread(target=self._run, name="datacat-flusher", daemon=True)
@@ -99,12 +88,9 @@ class Transport:
 
     def _pack_queue(self) -> list[tuple[int, bytes]]:
         """Move every queued record into numbered frames (caller holds ``_lock``)."""
-        frames, queue, pop = [], self.queue, self.queue.popleft
-        while queue:
-            records = []
-            while queue and len(records) < FRAME_RECORDS:
-                records.append(pop())
-            frames.extend(self._pack(records))
+        frames = []
+        while self.queue:
+            frames.extend(self._pack(self._take()))
         for seq, frame in frames:
             self._pending.append(frame)
             self._unconfirmed.append((seq, frame))
@@ -113,16 +99,22 @@ class Transport:
             self._unconfirmed_bytes -= len(self._unconfirmed.popleft()[1])
         return frames
 
+    def _take(self) -> list:
+        """Up to ``FRAME_RECORDS`` records off the queue (caller holds ``_lock``: no one
+        else takes, app threads only add)."""
+        pop = self.queue.popleft
+        return [pop() for _ in range(min(len(self.queue), FRAME_RECORDS))]
+
     def _pack(self, records: list) -> list[tuple[int, bytes]]:
         """Numbered frames for ``records``, split until each fits the frame limit.
 
-        A record the encoder cannot take even with ``repr`` for odd values is dropped alone.
+        A record neither encoder can take (see ``protocol.FrameEncoder``) is dropped alone.
         """
         seq = self.frames_sent + 1
         try:
             frame = protocol.encode_frame(self.client_id, seq, self._drop_totals(), records,
-                                          self._packer)
-        except (TypeError, ValueError, OverflowError):
+                                          self._encoder)
+        except (TypeError, ValueError, OverflowError, RecursionError):
             if len(records) == 1:
                 self._drop("unencodable")
                 log.warning("datacat: dropped one record the encoder cannot take", exc_info=True)
@@ -189,10 +181,7 @@ class Transport:
             if not self._send_pending() or not queue:
                 return moved
             with self._lock:
-                records = []
-                pop = queue.popleft
-                while queue and len(records) < FRAME_RECORDS:
-                    records.append(pop())
+                records = self._take()
                 moved += len(records)
                 for seq, frame in self._pack(records):
                     self._pending.append(frame)

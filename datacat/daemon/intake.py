@@ -71,8 +71,10 @@ class Intake:
         add, note = self.windows.add, self.watcher.on_record
         for record in frame.records:
             add(record)
-            for made in note(record, now):
-                add(made)
+            made = note(record, now)
+            if made:
+                for lifecycle in made:
+                    add(lifecycle)
         self.records_in += len(frame.records)
         return len(frame.records)
 

@@ -18,6 +18,9 @@ __all__ = ["SessionWindow", "Windows", "DEFAULT_BUCKETS"]
 #: Histogram/timer upper bounds when the app gives none (a ``+Inf`` bucket is implied).
 DEFAULT_BUCKETS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 _OPEN_FIELDS = RECORD_FIELDS[Kind.OPEN]
+_EVENT, _STATE, _METRIC, _BEAT, _OPEN = (Kind.EVENT.value, Kind.STATE.value, Kind.METRIC.value,
+                                         Kind.BEAT.value, Kind.OPEN.value)
+_ENDS = frozenset({Kind.END.value, Kind.CRASH.value})
 
 
 @dataclass
@@ -107,7 +110,7 @@ class Windows:
         if window is None:
             window = self.sessions[sid] = SessionWindow()
         self.pending_records += 1
-        if kind == Kind.EVENT:
+        if kind == _EVENT:
             _, _, _, name, level, category, labels, message, data, exception = record
             event = {"ts": ts, "name": name, "level": level}
             if category is not None:
@@ -121,25 +124,25 @@ class Windows:
             if exception is not None:
                 event["exception"] = exception
             window.events.append(event)
-        elif kind == Kind.STATE:
+        elif kind == _STATE:
             window.state = deep_merge(window.state, record[3])
             window.state_ts = ts
-        elif kind == Kind.METRIC:
+        elif kind == _METRIC:
             name, value, mtype, unit, tags, buckets = record[3:]
             key = (name, mtype, unit, repr(sorted(tags.items())) if tags else None)
             aggregate = window.metrics.get(key)
             if aggregate is None:
                 aggregate = window.metrics[key] = _Aggregate(name, mtype, unit, tags, ts, buckets)
             aggregate.add(ts, value)
-        elif kind == Kind.BEAT:
+        elif kind == _BEAT:
             window.beat = ts
-        elif kind == Kind.OPEN:
+        elif kind == _OPEN:
             window.open = dict(zip(_OPEN_FIELDS, record[3:]), ts=ts)
         elif kind in LIFECYCLE_KINDS:
             detail = dict(zip(RECORD_FIELDS[Kind(kind)], record[3:]))
             detail.update(detail.pop("detail", None) or {})
             window.lifecycle.append([kind, ts, detail])
-            if kind in (Kind.END, Kind.CRASH):
+            if kind in _ENDS:
                 window.ended = True
 
     def build(self) -> dict:

@@ -145,7 +145,7 @@ def test_an_unencodable_value_costs_nothing_around_it(stack, warm_daemon):
     _final(stack, sid, "ended")
     events = [e for e in all_events(stack.get, sid)]
     assert [e["name"] for e in events] == ["before", "x", "keys", "after"]
-    assert events[1]["data"] == {"when": "datetime.datetime(2026, 1, 2, 3, 4, 5)"}
+    assert events[1]["data"] == {"when": "2026-01-02T03:04:05"}  # ISO 8601, as docs/sdk.md says
     assert events[2]["data"] == {"1": "one", "(2, 3)": {"raw": 4}}  # keys as text, as JSON would
 
 

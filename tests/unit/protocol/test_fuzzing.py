@@ -10,6 +10,8 @@ from datacat.protocol import (
     Kind,
     Limits,
     ProtocolError,
+    _well_typed,
+    check_record,
     decode_ack,
     decode_batch,
     decode_frame,
@@ -90,3 +92,39 @@ def test_structured_garbage_raises_only_protocol_error(kind, sid, ts, fields, ve
                                                      "t": {"events": fields}}))
     _decode_all(frame, limits)
     _decode_all(batch, limits)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=3)
+    | st.binary(max_size=2),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=2) | st.integers(0, 3), inner, max_size=3),
+    max_leaves=8)
+
+
+@st.composite
+def _common_record(draw) -> list:
+    """A STATE, EVENT, METRIC or BEAT record with some fields swapped for odd values."""
+    kind = draw(st.sampled_from([Kind.STATE, Kind.EVENT, Kind.METRIC, Kind.BEAT]))
+    record = [int(kind), *FULL_RECORDS[kind][1:]]
+    for _ in range(draw(st.integers(0, 2))):
+        record[draw(st.integers(0, len(record) - 1))] = draw(_VALUES)
+    if draw(st.booleans()):
+        record = record[:draw(st.integers(0, len(record)))]
+    return record
+
+
+def _outcome(check, record, limits):
+    try:
+        return check(record, limits)
+    except ProtocolError as exc:
+        return exc.reason
+
+
+@FUZZ
+@given(record=_common_record(), limits=_LIMITS)
+def test_the_one_pass_check_agrees_with_check_record(record, limits):
+    fast = _outcome(_well_typed, record, limits)
+    assert fast in (True, False) or fast == _outcome(check_record, record, limits)
+    if fast is True:
+        assert _outcome(check_record, record, limits) in set(Kind)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import msgpack
 import pytest
 
 from datacat.protocol import (
     LIFECYCLE_KINDS,
     METRIC_TYPES,
+    PROTOCOL_VERSION,
     RECORD_FIELDS,
     Frame,
+    FrameEncoder,
     Kind,
     ProtocolError,
     decode_ack,
@@ -64,12 +68,25 @@ def test_empty_frame_and_tuple_records_round_trip():
     assert decode_frame(_frame([as_tuple])).records == [list(as_tuple)]
 
 
-def test_reused_packer_gives_the_same_bytes():
-    packer = msgpack.Packer()
+def test_reused_encoder_gives_the_same_bytes_as_msgpack():
+    encoder = FrameEncoder()
     records = [FULL_RECORDS[Kind.EVENT]]
-    first = encode_frame("c", 1, 0, records, packer=packer)
-    assert first == encode_frame("c", 1, 0, records, packer=packer) == encode_frame("c", 1, 0,
-                                                                                    records)
+    first = encode_frame("c", 1, 0, records, encoder)
+    assert first == encode_frame("c", 1, 0, records, encoder) == encode_frame("c", 1, 0, records)
+    assert msgpack.unpackb(first) == [PROTOCOL_VERSION, "c", 1, 0, [FULL_RECORDS[Kind.EVENT]]]
+
+
+def test_timestamps_and_other_extension_types_arrive_as_text():
+    # what a third-party encoder (or the SDK, for a datetime with a time zone) may send
+    moment = datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=UTC)
+    data = {"at": msgpack.Timestamp.from_datetime(moment),
+            "deep": [{"at": msgpack.Timestamp(0, 0)}], "odd": msgpack.ExtType(5, b"ab")}
+    record = [Kind.EVENT, "s", 1.0, "e", "info", None, [], None, data, None]
+    frame = msgpack.packb([PROTOCOL_VERSION, "c", 1, {}, [record]])
+    [decoded] = decode_frame(frame).records
+    assert decoded[8] == {"at": "2026-01-02T03:04:05.000600Z",
+                          "deep": [{"at": "1970-01-01T00:00:00Z"}],
+                          "odd": "<msgpack ext 5: 2 bytes>"}
 
 
 @pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview], ids=lambda t: t.__name__)
