@@ -46,7 +46,9 @@ def daemon_brokers(paths: RuntimePaths, timeout: float = 1.0) -> list[str] | Non
 
 
 def warn_other_broker(paths: RuntimePaths) -> None:
-    """Say so when ``$DATACAT_BROKER`` names brokers the running daemon does not send to."""
+    """Say so when ``$DATACAT_BROKER`` names brokers the running daemon does not send to (only
+    possible with an explicit ``DATACAT_RUNTIME_DIR``: otherwise other brokers get a daemon of
+    their own, see ``runtime.broker_subdirectory``)."""
     wanted = [part.strip() for part in os.environ.get("DATACAT_BROKER", "").split(",") if part.strip()]
     running = daemon_brokers(paths) if wanted else None
     if running is not None and sorted(wanted) != sorted(running):

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import checks
 from .checks import Check
+from .runtime import DEFAULT_BROKER
 
 __all__ = ["Key", "SCHEMA", "ConfigError", "config_path", "load_file", "resolve", "effective"]
 
@@ -36,7 +37,7 @@ def _keys(*keys: Key) -> dict[str, Key]:
     return {key.name: key for key in keys}
 
 
-_BROKER = "tcp://127.0.0.1:5555"
+_BROKER = DEFAULT_BROKER
 _BACKEND = "tcp://127.0.0.1:5556"
 _STORE = "DATACAT_STORE"
 _STACK = "DATACAT_STACK_SECRET"

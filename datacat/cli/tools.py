@@ -19,10 +19,13 @@ __all__ = ["cmd_demo", "cmd_status", "cmd_config", "cmd_keys", "cmd_tokens"]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Simulated apps; refuses a ``--broker`` the running daemon does not send to."""
+    """Simulated apps; with ``--broker``, served by a daemon for that broker (with an explicit
+    ``DATACAT_RUNTIME_DIR``, refused if the daemon there sends elsewhere)."""
     from ..demo import run_demo
 
     wanted = resolve("daemon", {"broker": args.broker})["broker"]
+    if args.broker:
+        os.environ["DATACAT_BROKER"] = wanted  # before the paths: a daemon for these brokers
     paths = runtime_paths()
     running = daemon_status(paths, timeout=1.0)
     if running and sorted(running["brokers"]) != sorted(wanted.split(",")):

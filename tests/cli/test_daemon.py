@@ -89,10 +89,41 @@ def test_a_squatted_runtime_dir(tmp_path):
         assert f"not using {squat}" in err
         status = json.loads(datacat("daemon", "status", "--json", env=env).stdout)
         assert status["runtime_dir"].startswith(str(short / "state"))
-        assert status["spool_dir"] == str(short / "state" / "datacat" / "spool")
+        folder = Path(status["runtime_dir"]).name  # this broker's daemon: a to-<hash> folder
+        assert folder.startswith("to-")
+        assert status["spool_dir"] == str(short / "state" / "datacat" / f"spool-{folder}")
         assert datacat("daemon", "stop", env=env).returncode == 0
         wait_until(lambda: _gone(status["pid"]), message="the daemon to stop")
     finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def test_apps_asking_for_other_brokers_get_a_daemon_of_their_own(tmp_path):
+    short = Path(tempfile.mkdtemp(prefix="dc-"))  # ipc socket paths must stay short
+    brokers = [f"tcp://127.0.0.1:{free_port()}" for _ in range(2)]
+    envs = [isolated_env(short, XDG_RUNTIME_DIR=str(short), DATACAT_BROKER=broker)
+            for broker in brokers]
+    for env in envs:
+        del env["DATACAT_RUNTIME_DIR"]
+    try:
+        apps = [_app(env) for env in envs]
+        statuses = []
+        for (app, sid, flushed), env in zip(apps, envs):
+            assert flushed == "True"
+            statuses.append(json.loads(datacat("daemon", "status", "--json", env=env).stdout))
+            assert [w["sid"] for w in statuses[-1]["watched"]] == [sid]
+        assert [status["brokers"] for status in statuses] == [[brokers[0]], [brokers[1]]]
+        assert statuses[0]["pid"] != statuses[1]["pid"]
+        assert statuses[0]["spool_dir"] != statuses[1]["spool_dir"]
+        for app, _, _ in apps:
+            _, err = app.communicate("", timeout=30)
+            assert app.returncode == 0 and "records go there" not in err, err
+        demo = datacat("demo", "--broker", brokers[1], "--sessions", "1", "--seconds", "1",
+                       env=envs[0], timeout=120)  # served by the second broker's daemon
+        assert demo.returncode == 0, demo.stderr
+    finally:
+        for env in envs:
+            datacat("daemon", "stop", env=env)
         shutil.rmtree(short, ignore_errors=True)
 
 
