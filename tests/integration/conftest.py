@@ -90,8 +90,9 @@ def start_up(tmp: Path, data_dir: Path, ports: tuple[int, int, int],
          "--stats-port", str(free_port()), "--workers", "2", *extra], tmp / "up.log")
     url = f"http://127.0.0.1:{web_port}"
     wait_until(lambda: process.process.poll() is None
-               and httpx.get(url + "/health", timeout=2).status_code == 200,
-               60, message=f"datacat up to answer /health ({process.log_path})")
+               and httpx.get(url + "/health", timeout=2).status_code == 200
+               and "DataCat is up" in process.log(),  # its start-up is over: restarts from here
+               60, message=f"datacat up to answer /health and say it is up ({process.log_path})")
     return process
 
 
