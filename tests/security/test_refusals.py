@@ -3,6 +3,8 @@ handshake is counted once."""
 
 from __future__ import annotations
 
+import socket
+
 import zmq
 import zmq.auth
 from zmq.utils.monitor import recv_monitor_message
@@ -54,6 +56,18 @@ def test_only_workers_with_the_stack_secret_attach():
         broker.close()
 
 
+def _null_greeting(endpoint: str) -> None:
+    """A peer without CURVE: a whole ZMTP 3.0 greeting offering NULL, sent at once (a libzmq
+    client may give up before its mechanism is out, and then the broker sees only a drop)."""
+    host, port = endpoint.removeprefix("tcp://").rsplit(":", 1)
+    greeting = (b"\xff" + b"\0" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\0") + b"\0"
+                + b"\0" * 31)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(greeting)
+        while sock.recv(4096):  # until the broker closes the connection
+            pass
+
+
 def test_every_refused_daemon_is_counted_once(tmp_path):
     keys, allowed = tmp_path / "keys", tmp_path / "allowed"
     allowed.mkdir()
@@ -78,7 +92,7 @@ def test_every_refused_daemon_is_counted_once(tmp_path):
                        curve_secretkey=private)
             wait_until(lambda n=expected: ask(stats, {})["auth_refused"] >= n, 20,
                        message=f"refusal {expected}")
-        _handshake(context, front, zmq.DEALER)  # no CURVE at all
+        _null_greeting(front)  # no CURVE at all
         wait_until(lambda: ask(stats, {})["auth_refused"] >= 4, 20, message="refusal 4")
         assert ask(stats, {})["auth_refused"] == 4
         assert process.log().count("refused a daemon") == 4
