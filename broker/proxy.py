@@ -21,7 +21,8 @@ from zmq.utils.monitor import recv_monitor_message
 from datacat.curve import is_loopback, load_keys
 from datacat.process import on_stop_signals
 
-__all__ = ["Broker", "BrokerSettings", "STACK_DOMAIN", "STACK_USER", "WORKERS_DOMAIN"]
+__all__ = ["Broker", "BrokerSettings", "STACK_DOMAIN", "STACK_USER", "WORKERS_DOMAIN",
+           "BACKEND_TCP"]
 
 log = logging.getLogger("datacat.broker")
 
@@ -30,6 +31,12 @@ STACK_USER = "worker"
 WORKERS_DOMAIN = "datacat-workers"  # the ZAP domain of the backend's CURVE allow-list
 _FAILED = zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
 _WHO = {"daemon": "a daemon", "worker": "an ingest worker"}
+#: The backend's TCP options: a worker whose host vanished without closing the connection
+#: (power loss, a cut link) is dropped once a batch sent to it has gone unacknowledged by its
+#: kernel for 10 s (``TCP_USER_TIMEOUT``), or an idle connection has failed keepalive probes
+#: for about 16 s; the broker then stops routing batches to it.
+BACKEND_TCP = {zmq.TCP_MAXRT: 10_000, zmq.TCP_KEEPALIVE: 1, zmq.TCP_KEEPALIVE_IDLE: 10,
+               zmq.TCP_KEEPALIVE_INTVL: 2, zmq.TCP_KEEPALIVE_CNT: 3}
 
 #: The counters ``proxy_steerable`` reports, in its order.
 _STATISTICS = ("frontend_messages_in", "frontend_bytes_in", "frontend_messages_out",
@@ -75,6 +82,8 @@ class Broker:
                                 WORKERS_DOMAIN)
         elif settings.stack_secret:
             self._require_stack_secret(settings.stack_secret)
+        for option, value in BACKEND_TCP.items():
+            self._backend.setsockopt(option, value)
         for sock, endpoint in ((self._frontend, frontend), (self._backend, backend)):
             sock.setsockopt(zmq.LINGER, settings.linger_ms)
             sock.bind(endpoint)

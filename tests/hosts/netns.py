@@ -59,6 +59,11 @@ class Host:
         return process
 
 
+    def cut_link(self) -> None:
+        """Take the host's link down: it vanishes without closing its connections."""
+        _ip("-n", self.namespace, "link", "set", "dev", "eth0", "down")
+
+
 class Network:
     """``Network(logs)``, then ``add(name, last_octet)`` per host; ``close()`` removes it all."""
 
