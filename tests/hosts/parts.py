@@ -8,18 +8,24 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from datacat.control import ask
 from datacat.curve import generate_keys
 from datacat.runtime import RuntimePaths
 from tests.helpers import wait_until
-from tests.redis_servers import redis
+from tests.redis_servers import redis, redis_missing
 
-from .netns import Host
+from .netns import Host, netns_missing
 
-__all__ = ["ME", "make_keys", "start_redis", "start_broker", "start_worker", "start_daemon",
-           "start_app", "wait_up", "daemon_stats"]
+__all__ = ["ME", "NEEDS_HOSTS", "make_keys", "start_redis", "start_broker", "start_worker",
+           "start_daemon", "start_app", "wait_up", "daemon_stats"]
 
 ME = [sys.executable, "-m", "datacat.cli"]
+
+#: The mark of a test of hosts: it skips, saying why, without namespaces or redis-server.
+NEEDS_HOSTS = pytest.mark.skipif(bool(netns_missing() or redis_missing()),
+                                 reason=str(netns_missing() or redis_missing()))
 
 #: Streams events (a state patch every 50) until a line arrives on stdin, then ``after`` more;
 #: prints the session id first and the number of events last.

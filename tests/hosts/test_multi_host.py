@@ -18,34 +18,20 @@ import signal
 import subprocess
 
 import httpx
-import pytest
 
 from datacat.control import ask
 from tests.helpers import all_events, wait_until
-from tests.redis_servers import redis_missing
 
-from .netns import netns_missing
-from .parts import (
-    ME,
-    daemon_stats,
-    make_keys,
-    start_app,
-    start_broker,
-    start_daemon,
-    start_redis,
-    start_worker,
-    wait_up,
-)
+from . import parts
 
-pytestmark = pytest.mark.skipif(bool(netns_missing() or redis_missing()),
-                                reason=str(netns_missing() or redis_missing()))
+pytestmark = parts.NEEDS_HOSTS
 
 AFTER = 1000  # events the app sends once both kills are done
 
 
 def _token(tmp_path, name: str, scopes: str) -> str:
-    done = subprocess.run(ME + ["tokens", "create", name, "--scopes", scopes, "--tokens-file",
-                                str(tmp_path / "tokens.json")],
+    done = subprocess.run(parts.ME + ["tokens", "create", name, "--scopes", scopes,
+                                      "--tokens-file", str(tmp_path / "tokens.json")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -55,21 +41,21 @@ def test_a_tier_over_eight_hosts_loses_nothing_when_a_worker_and_a_broker_die(ne
     hosts = {name: network.add(name, octet) for name, octet in (
         ("app", 10), ("broker-1", 21), ("broker-2", 22), ("ingest-1", 31), ("ingest-2", 32),
         ("redis", 40), ("web-1", 51), ("web-2", 52))}
-    keys = make_keys(tmp_path, ["ingest-1", "ingest-2"])
+    keys = parts.make_keys(tmp_path, ["ingest-1", "ingest-2"])
     reader = _token(tmp_path, "reader", "read")
     webs = {name: f"http://{hosts[name].address}:8080" for name in ("web-1", "web-2")}
-    store = start_redis(hosts["redis"], tmp_path)
-    web_processes = {name: hosts[name].spawn(name, ME + [
+    store = parts.start_redis(hosts["redis"], tmp_path)
+    web_processes = {name: hosts[name].spawn(name, parts.ME + [
         "web", "--store", store, "--host", hosts[name].address, "--port", "8080",
         "--tokens-file", str(tmp_path / "tokens.json")], env={"DATACAT_CONFIG": ""})
         for name in webs}
     stats = {name: f"ipc://{tmp_path / name}.stats" for name in ("broker-1", "broker-2")}
-    brokers = {name: start_broker(hosts[name], name, keys, stats[name]) for name in stats}
+    brokers = {name: parts.start_broker(hosts[name], name, keys, stats[name]) for name in stats}
     broker_hosts = [hosts[name] for name in brokers]
-    workers = {name: start_worker(hosts[name], name, keys, broker_hosts, store)
+    workers = {name: parts.start_worker(hosts[name], name, keys, broker_hosts, store)
                for name in ("ingest-1", "ingest-2")}
     runtime = tmp_path / "run"
-    start_daemon(hosts["app"], keys, runtime, broker_hosts)
+    parts.start_daemon(hosts["app"], keys, runtime, broker_hosts)
 
     auth = {"Authorization": f"Bearer {reader}"}
 
@@ -77,16 +63,16 @@ def test_a_tier_over_eight_hosts_loses_nothing_when_a_worker_and_a_broker_die(ne
         return httpx.get(webs[web] + path, params=params, headers=auth, timeout=10)
 
     for name, process in web_processes.items():
-        wait_up(hosts[name], process, name, lambda name=name: get(name, "/health").is_success)
+        parts.wait_up(hosts[name], process, name, lambda name=name: get(name, "/health").is_success)
 
     def reports() -> dict:
         """Worker pid -> its last report (workers report every few seconds)."""
         return {w["pid"]: w for w in get("web-1", "/api/v1/stats").json()["workers"]}
 
     for name, process in workers.items():
-        wait_up(hosts[name], process, name, lambda pid=process.pid: pid in reports())
+        parts.wait_up(hosts[name], process, name, lambda pid=process.pid: pid in reports())
 
-    app, sid = start_app(hosts["app"], keys, runtime, broker_hosts, AFTER)
+    app, sid = parts.start_app(hosts["app"], keys, runtime, broker_hosts, AFTER)
 
     def stored(web: str = "web-1") -> int:
         response = get(web, f"/api/v1/sessions/{sid}")
@@ -94,9 +80,9 @@ def test_a_tier_over_eight_hosts_loses_nothing_when_a_worker_and_a_broker_die(ne
 
     def dies_with_a_batch_in_hand(process: subprocess.Popen, what: str) -> None:
         """Freeze ``process`` until a batch sent through it goes unanswered, then SIGKILL it."""
-        before = daemon_stats(runtime)["resends"]
+        before = parts.daemon_stats(runtime)["resends"]
         process.send_signal(signal.SIGSTOP)
-        wait_until(lambda: daemon_stats(runtime)["resends"] > before, 90, interval=0.1,
+        wait_until(lambda: parts.daemon_stats(runtime)["resends"] > before, 90, interval=0.1,
                    message=f"a batch to be stuck in the frozen {what}")
         process.send_signal(signal.SIGKILL)
         process.wait(30)

@@ -5,57 +5,43 @@ batch to the dead host for as long as TCP kept the connection, each costing a re
 
 from __future__ import annotations
 
-import pytest
-
 from datacat.broker.store import open_store
 from tests.helpers import wait_until
-from tests.redis_servers import redis_missing
 
-from .netns import netns_missing
-from .parts import (
-    daemon_stats,
-    make_keys,
-    start_app,
-    start_broker,
-    start_daemon,
-    start_redis,
-    start_worker,
-    wait_up,
-)
+from . import parts
 
-pytestmark = pytest.mark.skipif(bool(netns_missing() or redis_missing()),
-                                reason=str(netns_missing() or redis_missing()))
+pytestmark = parts.NEEDS_HOSTS
 
 
 def test_a_vanished_worker_host_is_dropped_and_nothing_is_lost(network, tmp_path):
     hosts = {name: network.add(name, octet) for name, octet in (
         ("app", 10), ("broker", 21), ("ingest-1", 31), ("ingest-2", 32), ("redis", 40))}
-    keys = make_keys(tmp_path, ["ingest-1", "ingest-2"])
-    url = start_redis(hosts["redis"], tmp_path)
-    start_broker(hosts["broker"], "broker", keys, f"ipc://{tmp_path}/broker.stats")
-    workers = {name: start_worker(hosts[name], name, keys, [hosts["broker"]], url)
+    keys = parts.make_keys(tmp_path, ["ingest-1", "ingest-2"])
+    url = parts.start_redis(hosts["redis"], tmp_path)
+    parts.start_broker(hosts["broker"], "broker", keys, f"ipc://{tmp_path}/broker.stats")
+    workers = {name: parts.start_worker(hosts[name], name, keys, [hosts["broker"]], url)
                for name in ("ingest-1", "ingest-2")}
     runtime = tmp_path / "run"
-    start_daemon(hosts["app"], keys, runtime, [hosts["broker"]])
+    parts.start_daemon(hosts["app"], keys, runtime, [hosts["broker"]])
     store = open_store(url)
     try:
         def reporting() -> set:
             return {worker["pid"] for worker in store.workers()}
 
         for name, process in workers.items():
-            wait_up(hosts[name], process, name, lambda pid=process.pid: pid in reporting())
-        app, sid = start_app(hosts["app"], keys, runtime, [hosts["broker"]], after=500)
+            parts.wait_up(hosts[name], process, name, lambda pid=process.pid: pid in reporting())
+        app, sid = parts.start_app(hosts["app"], keys, runtime, [hosts["broker"]], after=500)
 
         def stored() -> int:
             return (store.get_session(sid) or {}).get("event_count", 0)
 
         wait_until(lambda: stored() >= 300, 90, interval=0.1, message="the stream to flow")
         hosts["ingest-1"].cut_link()
-        seen = {"resends": daemon_stats(runtime)["resends"], "acked_then": None}
+        seen = {"resends": parts.daemon_stats(runtime)["resends"], "acked_then": None}
 
         def acks_without_resends() -> bool:
             """A batch was stuck in the vanished host, and twenty were acked since the last one."""
-            stats = daemon_stats(runtime)
+            stats = parts.daemon_stats(runtime)
             if stats["resends"] != seen["resends"]:
                 seen.update(resends=stats["resends"], acked_then=stats["acked"])
             return seen["acked_then"] is not None and stats["acked"] - seen["acked_then"] >= 20
