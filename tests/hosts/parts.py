@@ -23,9 +23,11 @@ __all__ = ["ME", "NEEDS_HOSTS", "make_keys", "start_redis", "start_broker", "sta
 
 ME = [sys.executable, "-m", "datacat.cli"]
 
-#: The mark of a test of hosts: it skips, saying why, without namespaces or redis-server.
-NEEDS_HOSTS = pytest.mark.skipif(bool(netns_missing() or redis_missing()),
-                                 reason=str(netns_missing() or redis_missing()))
+#: The marks of a test of hosts: it skips, saying why, without namespaces or redis-server;
+#: it starts many processes, so on a loaded machine it may need more than the default timeout.
+NEEDS_HOSTS = [pytest.mark.skipif(bool(netns_missing() or redis_missing()),
+                                  reason=str(netns_missing() or redis_missing())),
+               pytest.mark.slow, pytest.mark.timeout(400)]
 
 #: Streams events (a state patch every 50) until a line arrives on stdin, then ``after`` more;
 #: prints the session id first and the number of events last.

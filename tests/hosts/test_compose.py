@@ -87,6 +87,8 @@ class Local:
 
 
 @pytest.mark.skipif(bool(redis_missing()), reason=str(redis_missing()))
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_the_compose_topology_runs_as_processes(tmp_path):
     found, local = services(), Local(tmp_path)
     local.keys.mkdir()
