@@ -1,4 +1,9 @@
-"""The broker: a ROUTER (daemons) <-> DEALER (ingest workers) ``zmq.proxy``, no Python per message."""
+"""The broker: a ROUTER (daemons) <-> DEALER (ingest workers) ``zmq.proxy``, no Python per message.
+
+Either side may require CurveZMQ: the frontend admits the daemon keys of ``allowed_keys``, the
+backend the worker keys of ``backend_allowed_keys``; a side bound off loopback must. Without
+backend keys, ``stack_secret`` makes the backend take only ZeroMQ PLAIN logins with that secret.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,22 @@ from zmq.utils.monitor import recv_monitor_message
 from datacat.curve import is_loopback, load_keys
 from datacat.process import on_stop_signals
 
-__all__ = ["Broker", "BrokerSettings", "STACK_DOMAIN", "STACK_USER"]
+__all__ = ["Broker", "BrokerSettings", "STACK_DOMAIN", "STACK_USER", "WORKERS_DOMAIN",
+           "BACKEND_TCP"]
 
 log = logging.getLogger("datacat.broker")
 
 STACK_DOMAIN = "datacat-stack"  # the ZAP domain of the backend's worker check
 STACK_USER = "worker"
+WORKERS_DOMAIN = "datacat-workers"  # the ZAP domain of the backend's CURVE allow-list
+_FAILED = zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+_WHO = {"daemon": "a daemon", "worker": "an ingest worker"}
+#: The backend's TCP options: a worker whose host vanished without closing the connection
+#: (power loss, a cut link) is dropped once a batch sent to it has gone unacknowledged by its
+#: kernel for 10 s (``TCP_USER_TIMEOUT``), or an idle connection has failed keepalive probes
+#: for about 16 s; the broker then stops routing batches to it.
+BACKEND_TCP = {zmq.TCP_MAXRT: 10_000, zmq.TCP_KEEPALIVE: 1, zmq.TCP_KEEPALIVE_IDLE: 10,
+               zmq.TCP_KEEPALIVE_INTVL: 2, zmq.TCP_KEEPALIVE_CNT: 3}
 
 #: The counters ``proxy_steerable`` reports, in its order.
 _STATISTICS = ("frontend_messages_in", "frontend_bytes_in", "frontend_messages_out",
@@ -37,6 +52,8 @@ class BrokerSettings:
     secret_key: str | None = None  # CURVE secret key file: the frontend then requires CURVE
     allowed_keys: str | None = None  # directory of daemon public keys allowed in
     stack_secret: str | None = None  # only workers that know it may attach to the backend
+    backend_secret_key: str | None = None  # CURVE secret key file: the backend requires CURVE
+    backend_allowed_keys: str | None = None  # directory of worker public keys allowed in
     linger_ms: int = 1000
 
 
@@ -45,18 +62,28 @@ class Broker:
 
     def __init__(self, settings: BrokerSettings):
         frontend, backend, stats = settings.frontend, settings.backend, settings.stats
-        if not settings.secret_key and not is_loopback(frontend):
-            raise ValueError(f"broker.secret_key is required: the frontend {frontend} is not "
-                             "loopback, and daemons off this machine must use CURVE")
+        for key, endpoint, who in (("secret_key", frontend, "daemons"),
+                                   ("backend_secret_key", backend, "ingest workers")):
+            if not getattr(settings, key) and not is_loopback(endpoint):
+                raise ValueError(f"broker.{key} is required: {endpoint} is not loopback, and "
+                                 f"{who} off this machine must use CURVE")
         self._context = zmq.Context()
         self._frontend = self._context.socket(zmq.ROUTER)
         self._backend = self._context.socket(zmq.DEALER)
-        self._auth = self._monitor = None
-        self.refused = 0
+        self._auth = None
+        self._monitors: dict[zmq.Socket, tuple[str, str]] = {}  # monitor -> (peer, refused why)
+        self.refused = {"daemon": 0, "worker": 0}
         if settings.secret_key:
-            self._require_curve(settings)
-        if settings.stack_secret:
+            self._require_curve(self._frontend, "daemon", settings.secret_key,
+                                ("allowed_keys", settings.allowed_keys), "*")
+        if settings.backend_secret_key:
+            self._require_curve(self._backend, "worker", settings.backend_secret_key,
+                                ("backend_allowed_keys", settings.backend_allowed_keys),
+                                WORKERS_DOMAIN)
+        elif settings.stack_secret:
             self._require_stack_secret(settings.stack_secret)
+        for option, value in BACKEND_TCP.items():
+            self._backend.setsockopt(option, value)
         for sock, endpoint in ((self._frontend, frontend), (self._backend, backend)):
             sock.setsockopt(zmq.LINGER, settings.linger_ms)
             sock.bind(endpoint)
@@ -72,19 +99,26 @@ class Broker:
         self._stop = threading.Event()
         self.frontend, self.backend = frontend, backend
 
-    def _require_curve(self, settings: BrokerSettings) -> None:
-        """CURVE on the frontend; a ZAP handler admits only the allow-listed daemon keys."""
-        if not settings.allowed_keys or not Path(settings.allowed_keys).is_dir():
-            raise ValueError("broker.allowed_keys must name a directory of daemon public keys "
-                             f"(got {settings.allowed_keys!r})")
-        public, secret = load_keys(settings.secret_key)
+    def _require_curve(self, sock: zmq.Socket, peer: str, secret_file: str,
+                       allowed: tuple[str, str | None], domain: str) -> None:
+        """CURVE on ``sock``; a ZAP handler admits only the public keys in the allowed directory."""
+        name, directory = allowed
+        if not directory or not Path(directory).is_dir():
+            raise ValueError(f"broker.{name} must name a directory of {peer} public keys "
+                             f"(got {directory!r})")
+        public, secret = load_keys(secret_file)
         self._start_auth()
-        self._auth.configure_curve(domain="*", location=settings.allowed_keys)
-        self._frontend.curve_server = True
-        self._frontend.curve_publickey = public
-        self._frontend.curve_secretkey = secret
-        self._monitor = self._frontend.get_monitor_socket(
-            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        self._auth.configure_curve(domain=domain, location=directory)
+        sock.curve_server = True
+        sock.curve_publickey = public
+        sock.curve_secretkey = secret
+        if domain != "*":
+            sock.zap_domain = domain.encode()
+        self._watch(sock, peer, "its CURVE key is not allowed")
+
+    def _watch(self, sock: zmq.Socket, peer: str, refused_why: str) -> None:
+        """Count and log the failed handshakes of ``sock`` (``serve_forever`` reads them)."""
+        self._monitors[sock.get_monitor_socket(_FAILED)] = (peer, refused_why)
 
     def _start_auth(self) -> None:
         if self._auth is None:
@@ -97,6 +131,7 @@ class Broker:
         self._auth.configure_plain(domain=STACK_DOMAIN, passwords={STACK_USER: secret})
         self._backend.plain_server = True
         self._backend.zap_domain = STACK_DOMAIN.encode()
+        self._watch(self._backend, "worker", "its stack secret is wrong")
 
     def _proxy(self) -> None:
         control = self._context.socket(zmq.PAIR)
@@ -110,8 +145,10 @@ class Broker:
 
     def start(self) -> Broker:
         self._thread.start()
-        log.info("broker: daemons -> %s%s, workers -> %s", self.frontend,
-                 " (CURVE)" if self._frontend.curve_server else "", self.backend)
+        log.info("broker: daemons -> %s%s, workers -> %s%s", self.frontend,
+                 " (CURVE)" if self._frontend.curve_server else "", self.backend,
+                 " (CURVE)" if self._backend.curve_server else
+                 " (stack secret)" if self._backend.plain_server else "")
         return self
 
     def serve_forever(self) -> None:
@@ -119,7 +156,7 @@ class Broker:
         on_stop_signals(self._stop.set)
         self.start()
         poller = zmq.Poller()
-        for sock in (self._stats, self._monitor):
+        for sock in (self._stats, *self._monitors):
             if sock is not None:
                 poller.register(sock, zmq.POLLIN)
         while not self._stop.is_set():
@@ -127,27 +164,29 @@ class Broker:
                 self._stop.wait(0.5)
                 continue
             ready = dict(poller.poll(500))
-            if self._monitor is not None and self._monitor in ready:
-                self._count_refusals()
+            for monitor in ready.keys() & self._monitors.keys():
+                self._count_refusals(monitor)
             if self._stats is not None and self._stats in ready:
                 self._stats.recv()
                 self._stats.send(msgpack.packb(self.statistics()))
         self.close()
 
-    def _count_refusals(self) -> None:
-        """Every failed CURVE handshake is one refusal: an unknown key, a wrong broker key, none."""
-        while self._monitor.poll(0):
-            event = recv_monitor_message(self._monitor)["event"]
-            self.refused += 1
-            why = ("its CURVE key is not allowed" if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH
-                   else "its handshake failed (no CURVE, or the wrong broker key)")
-            log.warning("refused a daemon: %s (%d so far)", why, self.refused)
+    def _count_refusals(self, monitor: zmq.Socket) -> None:
+        """Every failed handshake is one refusal: an unknown key or secret, a wrong broker key, none."""
+        peer, refused_why = self._monitors[monitor]
+        while monitor.poll(0):
+            event = recv_monitor_message(monitor)["event"]
+            self.refused[peer] += 1
+            why = (refused_why if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                   else "its handshake failed (no credentials, or the wrong broker key)")
+            log.warning("refused %s: %s (%d so far)", _WHO[peer], why, self.refused[peer])
 
     def statistics(self) -> dict:
         """Messages and bytes through each side of the proxy since it started."""
         self._control.send(b"STATISTICS")
         values = [struct.unpack("<Q", frame)[0] for frame in self._control.recv_multipart()]
-        return dict(zip(_STATISTICS, values), auth_refused=self.refused)
+        return dict(zip(_STATISTICS, values), auth_refused=self.refused["daemon"],
+                    backend_auth_refused=self.refused["worker"])
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the proxy and close every socket; idempotent."""
@@ -155,9 +194,9 @@ class Broker:
             return
         self._control.send(b"TERMINATE")
         self._thread.join(timeout)
-        if self._monitor is not None:
-            self._frontend.disable_monitor()
-        for sock in (self._frontend, self._backend, self._control, self._stats, self._monitor):
+        for sock in (self._frontend, self._backend):
+            sock.disable_monitor()  # harmless on a socket without a monitor
+        for sock in (self._frontend, self._backend, self._control, self._stats, *self._monitors):
             if sock is not None:
                 sock.close()
         if self._auth is not None:

@@ -1,4 +1,9 @@
-"""An ingest worker: REP on the broker's backend; validate, dedup + apply atomically, then ack."""
+"""An ingest worker: REP on the brokers' backends; validate, dedup + apply atomically, then ack.
+
+One worker may serve several brokers (their backends, comma-separated): requests from each are
+taken in turn and every ack goes back the way its batch came. Off loopback the link must use
+CurveZMQ (``curve``: the brokers' backend public key and this worker's key pair).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ import zlib
 from collections import Counter
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
+from datacat.curve import is_loopback
+from datacat.daemon.uplink import CurveKeys
 from datacat.ids import uuid7
 from datacat.process import on_stop_signals
 from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
@@ -29,16 +37,28 @@ class IngestWorker:
     """Takes one batch at a time; a bad batch is acked as rejected and the loop goes on."""
 
     def __init__(self, store: Store, backend: str, daemon_timeout: float = 60.0,
-                 stack_secret: str | None = None):
+                 stack_secret: str | None = None, curve: CurveKeys | None = None):
+        endpoints = [part.strip() for part in backend.split(",") if part.strip()]
+        remote = [endpoint for endpoint in endpoints if not is_loopback(endpoint)]
+        if remote and curve is None:
+            raise ValueError(f"ingest.broker_public_key is required: {remote[0]} is not "
+                             "loopback, and the link to the broker must use CURVE")
         self.store = store
         self.daemon_timeout = daemon_timeout
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 1000)
-        if stack_secret:  # the broker admits only workers of its own stack
+        if curve is not None:  # encrypted, and the broker admits only allow-listed worker keys
+            self._socket.curve_serverkey = curve.server_public
+            self._socket.curve_publickey = curve.public
+            self._socket.curve_secretkey = curve.secret
+        elif stack_secret:  # the broker admits only workers of its own stack
             self._socket.plain_username = b"worker"
             self._socket.plain_password = stack_secret.encode()
-        self._socket.connect(backend)
+        self._refusals = self._socket.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                                                         | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        for endpoint in endpoints:
+            self._socket.connect(endpoint)
         self._stop = threading.Event()
         self.counters: Counter = Counter()
         self.worker_id = uuid7()
@@ -54,9 +74,15 @@ class IngestWorker:
     def run(self) -> None:
         sweep_every = max(0.2, min(5.0, self.daemon_timeout / 4))
         next_sweep = time.monotonic() + sweep_every
+        poller = zmq.Poller()
+        poller.register(self._socket, zmq.POLLIN)
+        poller.register(self._refusals, zmq.POLLIN)
         try:
             while not self._stop.is_set():
-                if self._socket.poll(200):
+                ready = dict(poller.poll(200))
+                if self._refusals in ready:
+                    self._note_refusals()
+                if self._socket in ready:
                     payload = self._socket.recv()
                     self._socket.send(self.handle(payload))
                 if time.monotonic() >= next_sweep:
@@ -66,6 +92,15 @@ class IngestWorker:
             self.report(time.time())
         finally:
             self.close()
+
+    def _note_refusals(self) -> None:
+        """A broker refused this worker's handshake: logged once, counted every time."""
+        while self._refusals.poll(0):
+            recv_monitor_message(self._refusals)
+            if not self.counters["refused_by_broker"]:
+                log.error("a broker refused this worker: check ingest.broker_public_key, "
+                          "ingest.secret_key (allow-listed on the broker) or the stack secret")
+            self.counters["refused_by_broker"] += 1
 
     def report(self, now: float) -> None:
         """Publish this worker's counters in the store (``datacat status``, ``/api/v1/stats``)."""
@@ -129,6 +164,8 @@ class IngestWorker:
         """Close the socket and the store; idempotent."""
         if self._context.closed:
             return
+        self._socket.disable_monitor()
+        self._refusals.close()
         self._socket.close()
         self._context.term()
         self.store.close()

@@ -59,13 +59,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ..process import collect_rarely
 
     values = resolve("ingest", flags(args, "backend", "store", "daemon_timeout"))
+    curve = _worker_keys(values)
     store = open_required_store("ingest", values)
-    worker = IngestWorker(store, values["backend"], values["daemon_timeout"],
-                          stack_secret=values["stack_secret"] or None)
+    try:
+        worker = IngestWorker(store, values["backend"], values["daemon_timeout"],
+                              stack_secret=values["stack_secret"] or None, curve=curve)
+    except ValueError:
+        store.close()
+        raise
     collect_rarely()
     worker.install_signal_handlers()
     worker.run()
     return 0
+
+
+def _worker_keys(values: dict):
+    """The worker's CURVE keys (``None`` without ``ingest.broker_public_key``)."""
+    from datacat.curve import load_keys, load_public_key
+    from datacat.daemon.uplink import CurveKeys
+
+    if not values["broker_public_key"]:
+        return None
+    if not values["secret_key"]:
+        raise ConfigError("ingest.secret_key is required with ingest.broker_public_key "
+                          "(make one with `datacat keys`)")
+    return CurveKeys(load_public_key(values["broker_public_key"]), *load_keys(values["secret_key"]))
 
 
 def cmd_web(args: argparse.Namespace) -> int:

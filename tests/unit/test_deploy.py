@@ -27,3 +27,18 @@ def test_systemd_units_start_existing_commands(unit):
     assert command[0].endswith("/datacat")
     build_parser().parse_args(command[1:])  # exits (fails the test) on an unknown command
     assert parser["Service"]["KillSignal"] == "SIGTERM"
+
+
+def test_the_tier_example_uses_curve_on_every_link_and_one_shared_store():
+    from datacat.curve import is_loopback
+
+    tier = load_file(DEPLOY / "datacat-tier.toml")
+    broker, ingest, web, daemon = (tier[name] for name in ("broker", "ingest", "web", "daemon"))
+    assert not is_loopback(broker["frontend"]) and broker["secret_key"] and broker["allowed_keys"]
+    assert not is_loopback(broker["backend"]) and broker["backend_secret_key"]
+    assert broker["backend_allowed_keys"]
+    assert ingest["broker_public_key"] and ingest["secret_key"]
+    assert daemon["broker_public_key"] and daemon["secret_key"]
+    assert len(ingest["backend"].split(",")) == len(daemon["broker"].split(",")) == 2
+    assert ingest["store"] == web["store"] and ingest["store"].startswith("redis://")
+    assert web["tokens_file"]
