@@ -100,6 +100,15 @@ class SessionTxn(abc.ABC):
         after ``IDEMPOTENCY_TTL``, and its space is reclaimed.
         """
 
+    @abc.abstractmethod
+    def note_issues(self, hits: list[list]) -> None:
+        """Attribute exception events this step appended to their issues.
+
+        ``hits`` as ``datacat.broker.issues`` describes them, each event's ``seq`` once.
+        They count with this step's writes, or later but surely (a backend may update
+        issues after the session's step, idempotently): an event is never counted twice.
+        """
+
 
 #: A step: reads and writes one session through its ``SessionTxn``. It may run more than
 #: once (a backend retries on conflict), so it touches nothing but the txn and the values
@@ -173,6 +182,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def products(self) -> list[dict]:
         """Per product and version rollups: ``{product, version, total, by_status}``."""
+
+    @abc.abstractmethod
+    def issues(self) -> list[dict]:
+        """Every issue, as ``issue`` returns it (any order). Reads no events."""
+
+    @abc.abstractmethod
+    def issue(self, fingerprint: str) -> dict | None:
+        """An issue: ``fingerprint, type, message``, the ``count, sessions, machines,
+        first_seen, last_seen`` of every hit, the same per product (``products``) and per
+        product and version (``versions``), and ``samples``: up to ``issues.SAMPLES``
+        ``[session id, event seq]`` of the first events counted. ``None`` if unknown."""
+
+    @abc.abstractmethod
+    def issue_sessions(self, fingerprint: str, start: int = 0, limit: int = 100) -> list[str]:
+        """Ids of the sessions an issue was seen in, in the order first seen there."""
 
     @abc.abstractmethod
     def lost_sessions(self) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..issues import fold, new_record, scopes
 from .base import IDEMPOTENCY_TTL, SessionTxn
 from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpack
 from .history import merge_entries
@@ -140,6 +141,35 @@ class KVTxn:
             self._set_raw(block, None)
         self._set_raw(f"ikc/{hour}", None)
 
+    def note_issues(self, sid: str, hits: list[list]) -> None:
+        """Fold each hit into ``is/<fp>`` (``is/`` lists the fingerprints). ``isx/<fp>␟<sid>``
+        holds ``[last seq counted, scopes seen]`` of that session, ``ism/<fp>␟<machine>``
+        the scopes that machine was seen in; ``ix/i<fp>`` lists the issue's sessions."""
+        for hit in hits:
+            issue, seq, machine = hit[0], hit[1], hit[5]
+            mark_key = "isx/" + issue + SEP + sid
+            last, seen = unpack(self._get_raw(mark_key)) or [-1, []]
+            if seq <= last:
+                continue
+            record = unpack(self._get_raw("is/" + issue))
+            if record is None:
+                record = new_record(hit)
+                self._set_raw("is/", pack(unpack(self._get_raw("is/"), []) + [issue]))
+            if not seen:
+                self._index_one("i" + issue, sid)
+            hit_scopes = scopes(hit[3], hit[4])
+            new_session = {scope for scope in hit_scopes if scope not in seen}
+            new_machine = set()
+            if machine:
+                machine_key = "ism/" + issue + SEP + machine
+                known = unpack(self._get_raw(machine_key), [])
+                new_machine = {scope for scope in hit_scopes if scope not in known}
+                if new_machine:
+                    self._set_raw(machine_key, pack(known + sorted(new_machine)))
+            fold(record, hit, sid, new_session, new_machine)
+            self._set_raw(mark_key, pack([seq, seen + sorted(new_session)]))
+            self._set_raw("is/" + issue, pack(record))
+
     def _index(self, sid: str, names) -> None:
         for name in names:
             self._index_one(name, sid)
@@ -214,6 +244,9 @@ class SessionView(SessionTxn):
 
     def put_idempotent(self, key, answer, now):
         self._txn.put_idempotent(self.sid, key, answer, now)
+
+    def note_issues(self, hits):
+        self._txn.note_issues(self.sid, hits)
 
 
 def identity(session: dict) -> tuple:

@@ -25,11 +25,12 @@ def _pair(product: str, version: str) -> str:
 def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> None:
     """Queue the index and rollup commands that file ``session`` under its current identity.
 
-    ``note`` is ``[identity before its last step, status entered at, first stored at]``;
-    entries under the identity before are removed.
+    ``note`` is ``[identity before its last step, status entered at, first stored at]``
+    (then the issue hits, filed by ``redis_issues``); entries under the identity before
+    are removed.
     """
     status, product, version = session["status"], session["product"], session["version"]
-    before, status_at, first_at = note
+    before, status_at, first_at = note[:3]
     ix, pair = prefix + "ix:", _pair(product, version)
     for key in (ix + "all", ix + "p:" + product, ix + "v:" + pair):
         pipe.zadd(key, {sid: first_at}, nx=True)

@@ -11,7 +11,7 @@ slot and its step is one server-side script, valid on Cluster):
   entry ``n * BLOCK``
 - ``dd`` hash: daemon id -> last batch seq applied in full; ``dm``, ``wk`` hashes: daemon
   and worker records
-- indexes and rollups: see ``redis_index.py``
+- indexes and rollups: see ``redis_index.py``; issues: see ``redis_issues.py``
 
 A batch: one pipelined read of every session, the steps in Python, one pipelined
 compare-and-set per session (``redis_txn.py``; conflicts are read and run again), then the
@@ -32,6 +32,7 @@ from .codec import BLOCK, STREAMS, pack, unpack
 from .dedup import check_seq
 from .redis_conn import connect
 from .redis_index import index_session, rollup_keys
+from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
 
@@ -65,6 +66,7 @@ class RedisStore(Store):
         self._cas = self._client.script_load(CAS_SCRIPT)
         self._delete_if = self._client.script_load(_DELETE_IF_SCRIPT)
         self._raise = self._client.script_load(_RAISE_SCRIPT)
+        self._issue = self._client.script_load(ISSUE_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -137,12 +139,22 @@ class RedisStore(Store):
         files, marks = self._pipe(), self._pipe()
         for sid, session, note, _ in due:
             index_session(files, self._prefix, sid, session, note)
-        files.execute()
+            if len(note) > 3:
+                file_hits(files, self._issue, self._prefix, sid, note[3])
+        self._run(files)
         marked = [(sid, mark) for sid, _, _, mark in due if mark is not None]
         for sid, mark in marked:
             marks.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
         if marked:
             marks.execute()
+
+    def _run(self, pipe) -> None:
+        """Execute ``pipe``; once more if a node had lost the scripts (all idempotent)."""
+        try:
+            pipe.execute()
+        except redis.exceptions.NoScriptError:
+            self._load_scripts()
+            pipe.execute()
 
     def get_session(self, sid):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))
@@ -193,6 +205,21 @@ class RedisStore(Store):
             rollups.append({"product": product, "version": version, "total": total,
                             "by_status": dict(zip(STATUSES, by_status))})
         return rollups
+
+    def issues(self):
+        fingerprints = sorted(raw.decode() for raw in self._client.smembers(self._prefix + "issues"))
+        return [issue for issue in read_issues(self._client, self._prefix, fingerprints) if issue]
+
+    def issue(self, fingerprint):
+        return read_issues(self._client, self._prefix, [fingerprint])[0]
+
+    def issue_sessions(self, fingerprint, start=0, limit=100):
+        if limit <= 0:
+            return []
+        start = max(start, 0)
+        raws = self._client.lrange(issue_keys(self._prefix, fingerprint)[3], start,
+                                   start + limit - 1)
+        return [raw.decode() for raw in raws]
 
     def lost_sessions(self):
         return {sid.decode() for sid in self._client.zrange(self._prefix + "ix:s:lost", 0, -1)}
