@@ -144,17 +144,27 @@ class KVTxn:
     def note_issues(self, sid: str, hits: list[list]) -> None:
         """Fold each hit into ``is/<fp>`` (``is/`` lists the fingerprints). ``isx/<fp>␟<sid>``
         holds ``[last seq counted, scopes seen]`` of that session, ``ism/<fp>␟<machine>``
-        the scopes that machine was seen in; ``ix/i<fp>`` lists the issue's sessions."""
+        the scopes that machine was seen in; ``ix/i<fp>`` lists the issue's sessions.
+        Each record is read and written once per call, however many hits it has."""
+        touched: dict[str, bytes | None] = {}  # key -> its value, written at the end
+        values: dict[str, object] = {}
+
+        def get(key: str, default=None):
+            if key not in values:
+                values[key] = unpack(self._get_raw(key), default)
+            return values[key]
+
         for hit in hits:
             issue, seq, machine = hit[0], hit[1], hit[5]
             mark_key = "isx/" + issue + SEP + sid
-            last, seen = unpack(self._get_raw(mark_key)) or [-1, []]
+            last, seen = get(mark_key) or [-1, []]
             if seq <= last:
                 continue
-            record = unpack(self._get_raw("is/" + issue))
+            record = get("is/" + issue)
             if record is None:
-                record = new_record(hit)
-                self._set_raw("is/", pack(unpack(self._get_raw("is/"), []) + [issue]))
+                values["is/" + issue] = record = new_record(hit)
+                values["is/"] = get("is/", []) + [issue]
+                touched["is/"] = None
             if not seen:
                 self._index_one("i" + issue, sid)
             hit_scopes = scopes(hit[3], hit[4])
@@ -162,13 +172,16 @@ class KVTxn:
             new_machine = set()
             if machine:
                 machine_key = "ism/" + issue + SEP + machine
-                known = unpack(self._get_raw(machine_key), [])
+                known = get(machine_key, [])
                 new_machine = {scope for scope in hit_scopes if scope not in known}
                 if new_machine:
-                    self._set_raw(machine_key, pack(known + sorted(new_machine)))
+                    values[machine_key] = known + sorted(new_machine)
+                    touched[machine_key] = None
             fold(record, hit, sid, new_session, new_machine)
-            self._set_raw(mark_key, pack([seq, seen + sorted(new_session)]))
-            self._set_raw("is/" + issue, pack(record))
+            values[mark_key] = [seq, seen + sorted(new_session)]
+            touched[mark_key] = touched["is/" + issue] = None
+        for key in touched:
+            self._set_raw(key, pack(values[key]))
 
     def _index(self, sid: str, names) -> None:
         for name in names:
