@@ -181,7 +181,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def products(self) -> list[dict]:
-        """Per product and version rollups: ``{product, version, total, by_status}``."""
+        """Per product and version rollups: ``{product, version, total, by_status, machines,
+        crashed_machines}``: ``machines`` counts the distinct ``machine_id`` of its sessions,
+        ``crashed_machines`` those with a crashed session there."""
 
     @abc.abstractmethod
     def issues(self) -> list[dict]:

@@ -12,7 +12,8 @@ Keys (``\\x1f`` separates user-supplied parts):
   latest entry, so older ones are skipped); ``sx/<sid>`` the
   indexes a session was added to, written only once its product or version changed (the
   entries it left behind stay and are filtered out at query time)
-- ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version)
+- ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version);
+  ``rm/<product>\\x1f<version>\\x1f<machine>`` that machine seen (1) or crashed (2) there
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
   ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
   whose status is ``lost``
@@ -199,7 +200,8 @@ class KVStore(Store):
     def products(self):
         pairs = self._get("r/", [])
         raws = self._kv.get_many(["r/" + p + SEP + v for p, v in pairs])
-        return [unpack(raw) for raw in raws if raw is not None]
+        return [{"machines": 0, "crashed_machines": 0, **unpack(raw)}
+                for raw in raws if raw is not None]
 
     def issues(self):
         raws = self._kv.get_many(["is/" + issue for issue in self._get("is/", [])])

@@ -73,8 +73,32 @@ class KVTxn:
         was_lost, is_lost = before is not None and before[0] == "lost", after[0] == "lost"
         if was_lost != is_lost:
             self._track_lost(sid, is_lost)
+        self._count_machine(session, after)
         self._first[sid] = after
         self._set_raw("s/" + sid, pack(session))
+
+    def _count_machine(self, session: dict, after: tuple) -> None:
+        """Count the session's machine in its (product, version) rollup, and as crashed
+        there once it crashes: ``rm/<product>␟<version>␟<machine>`` is 1 (seen) or 2
+        (crashed); the record's ``machine_counted`` skips the read when nothing changed."""
+        machine = session.get("machine_id")
+        if not machine:
+            return
+        level = 2 if after[0] == "crashed" else 1
+        counted = [after[1], after[2], level]
+        if session.get("machine_counted") in (counted, [after[1], after[2], 2]):
+            return
+        pair = after[1] + SEP + after[2]
+        key = "rm/" + pair + SEP + machine
+        was = unpack(self._get_raw(key), 0)
+        session["machine_counted"] = [after[1], after[2], max(was, level)]
+        if level <= was:
+            return
+        rollup = unpack(self._get_raw("r/" + pair))
+        rollup["machines"] = rollup.get("machines", 0) + (was == 0)
+        rollup["crashed_machines"] = rollup.get("crashed_machines", 0) + (level == 2)
+        self._set_raw("r/" + pair, pack(rollup))
+        self._set_raw(key, pack(level))
 
     def _track_lost(self, sid: str, lost: bool) -> None:
         sessions = unpack(self._get_raw("lost/"), [])

@@ -4,7 +4,9 @@
   the session was first stored;
 - ``ix:s:<status>``, ``ix:vs:<product>␟<version>␟<status>``: scored by when it entered
   that status (a session is in the set of its current status only);
-- ``pairs``: every (product, version) seen. A rollup is the cardinality of those sets.
+- ``pairs``: every (product, version) seen. A rollup is the cardinality of those sets;
+- ``mx:<product>␟<version>``, ``mxc:<product>␟<version>``: the machine ids of its sessions,
+  and of its crashed sessions.
 
 Every operation is idempotent (``ZADD`` of a fixed score, ``ZREM``, ``SADD``), so indexing
 a session again from its record changes nothing: a replayed part re-indexes safely.
@@ -37,6 +39,10 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
     pipe.zadd(ix + "s:" + status, {sid: status_at})
     pipe.zadd(ix + "vs:" + pair + SEP + status, {sid: status_at})
     pipe.sadd(prefix + "pairs", pack([product, version]))
+    if session.get("machine_id"):
+        pipe.sadd(prefix + "mx:" + pair, session["machine_id"])
+        if status == "crashed":
+            pipe.sadd(prefix + "mxc:" + pair, session["machine_id"])
     if before is None:
         return
     old_status, old_product, old_version = before

@@ -28,7 +28,7 @@ from datacat.merge import deep_merge
 
 from ..errors import StoreError
 from .base import STATUSES, Page, SessionQuery, Store
-from .codec import BLOCK, STREAMS, pack, unpack
+from .codec import BLOCK, SEP, STREAMS, pack, unpack
 from .dedup import check_seq
 from .redis_conn import connect
 from .redis_index import index_session, rollup_keys
@@ -198,12 +198,15 @@ class RedisStore(Store):
         for product, version in pairs:
             for key in rollup_keys(self._prefix, product, version):
                 counts.zcard(key)
-        values, width = counts.execute() if pairs else [], len(STATUSES) + 1
+            pair = product + SEP + version
+            counts.scard(self._prefix + "mx:" + pair).scard(self._prefix + "mxc:" + pair)
+        values, width = counts.execute() if pairs else [], len(STATUSES) + 3
         rollups = []
         for n, (product, version) in enumerate(pairs):
-            total, *by_status = values[n * width:(n + 1) * width]
+            total, *by_status, machines, crashed_machines = values[n * width:(n + 1) * width]
             rollups.append({"product": product, "version": version, "total": total,
-                            "by_status": dict(zip(STATUSES, by_status))})
+                            "by_status": dict(zip(STATUSES, by_status)), "machines": machines,
+                            "crashed_machines": crashed_machines})
         return rollups
 
     def issues(self):

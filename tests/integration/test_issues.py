@@ -7,6 +7,8 @@ import sys
 import textwrap
 import uuid
 
+import pytest
+
 from tests.helpers import wait_until
 
 APP = """
@@ -41,11 +43,12 @@ else:
 """
 
 
-def test_crashes_on_two_machines_group_into_issues_new_and_regressed(stack, tmp_path):
+def test_crashes_on_two_machines_group_into_issues_new_and_regressed_with_crash_free_rates(
+        stack, tmp_path):
     product = "Rel-" + uuid.uuid4().hex[:8]
     script = tmp_path / "game.py"
     script.write_text(textwrap.dedent(APP.format(product=product)))
-    runs = [("1.0", "save", "m1"), ("1.0", "save", "m2"), ("1.0", "load", "m1"),
+    runs = [("1.0", "save", "m1"), ("1.0", "save", "m2"), ("1.0", "load", "m3"),
             ("2.0", "fresh", "m1"), ("3.0", "save", "m2")]
     sids = {}
     for version, mode, machine in runs:
@@ -78,3 +81,10 @@ def test_crashes_on_two_machines_group_into_issues_new_and_regressed(stack, tmp_
     assert sorted(s["id"] for s in detail["affected_sessions"]) == sorted(sids["save"])
     stack_lines = "".join(detail["samples"][0]["event"]["exception"]["stacktrace"])
     assert "in save" in stack_lines and "disk full" in stack_lines
+
+    # by hand: 1.0 ran 3 sessions (2 crashed) on m1, m2 (crashed) and m3 (did not)
+    health = {i["version"]: (i["total"], i["machines"], i["crash_free_sessions"],
+                             i["crash_free_machines"])
+              for i in stack.get("/api/v1/products").json()["items"] if i["product"] == product}
+    assert health == {"1.0": (3, 3, pytest.approx(1 / 3), pytest.approx(1 / 3)),
+                      "2.0": (1, 1, 0.0, 0.0), "3.0": (1, 1, 0.0, 0.0)}

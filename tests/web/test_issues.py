@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from datacat.broker.fingerprint import fingerprint
+from datacat.protocol import Kind
 from datacat.web.timefmt import to_rfc3339
 
 from .conftest import unique
@@ -109,3 +110,18 @@ def test_bad_parameters_are_named(web, params):
 def test_an_unknown_issue_is_404(web):
     response = web.client.get("/api/v1/issues/0123456789abcdef")
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_products_carry_crash_free_sessions_and_machines(web):
+    product = unique("Health")
+    crash = [[int(Kind.CRASH), T0 + 9, {"reason": "process_vanished"}]]
+    end = [[int(Kind.END), T0 + 9, {"reason": "end"}]]
+    plan = [("m1", crash), ("m1", end), ("m2", end), (None, crash), ("m3", [])]
+    web.seed({unique("s"): {"open": {"product": product, "version": "1.0", "ts": T0,
+                                     "machine_id": machine}, "lifecycle": records}
+              for machine, records in plan})
+    items = [i for i in web.client.get("/api/v1/products").json()["items"]
+             if i["product"] == product]
+    assert [(i["total"], i["machines"], i["crashed_machines"], i["crash_free_sessions"],
+             i["crash_free_machines"]) for i in items] == [(5, 3, 1, pytest.approx(0.6),
+                                                            pytest.approx(2 / 3))]
