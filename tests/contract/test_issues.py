@@ -136,3 +136,22 @@ def test_on_redis_hits_filed_again_count_nothing_twice(on_redis):
     assert figures(on_redis.issue(SAVE_FP)) == (2, 1, 1, T0 + 1, T0 + 2)
     assert on_redis.issue(SAVE_FP)["samples"] == [["a", 0], ["a", 1]]
     assert figures(on_redis.issue(LOAD_FP)) == (1, 1, 1, T0 + 3, T0 + 3)
+
+
+def test_a_store_copy_counts_the_same_issues(store, feed):
+    import io
+
+    from datacat.broker.store import open_store
+    from datacat.broker.store.copy import copy_store
+
+    feed.send({"a": {"open": opened(machine_id="m1"), "events": [exc(LOAD, T0 + 1)],
+                     "lifecycle": [crash(LOAD, T0 + 2)]},
+               "b": {"open": opened(version="2.0", machine_id="m2"),
+                     "events": [exc(SAVE, T0 + 3), exc(LOAD, T0 + 4)]}})
+    copied = open_store("memory://")
+    copy_store(store, copied, out=io.StringIO())
+    for issue in (SAVE_FP, LOAD_FP):
+        assert copied.issue(issue) == store.issue(issue)
+        assert copied.issue_sessions(issue) == store.issue_sessions(issue)
+    assert figures(copied.issue(LOAD_FP)) == (2, 2, 2, T0 + 1, T0 + 4)
+    copied.close()
