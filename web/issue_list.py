@@ -1,4 +1,5 @@
-"""Issues as ``/api/v1/issues`` lists them: one scope's figures, filtered, sorted, paged (pure).
+"""Issues as ``/api/v1/issues`` and the ``/issues`` pages show them: one scope's figures,
+filtered, sorted, paged (pure, but for ``issue_detail``, which reads the store).
 
 Figures are the whole issue's, the product's (``product=``) or the version's (``product=``
 and ``version=``). ``since``/``until`` keep issues seen in that window (last seen at or
@@ -11,13 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datacat.broker.issues import release_status, version_key
+from datacat.broker.store import Store
 
+from .serialize import event_out, session_out
 from .timefmt import to_rfc3339
 
-__all__ = ["IssueQuery", "SORTS", "RELEASE_STATUSES", "list_issues", "issue_out",
-           "product_versions"]
+__all__ = ["IssueQuery", "SORTS", "RELEASE_STATUSES", "SESSIONS_SHOWN", "list_issues",
+           "issue_out", "issue_detail", "product_versions"]
 
 SORTS = ("count", "machines", "last_seen")
+#: Sessions an issue's detail lists (the first ones the issue was seen in).
+SESSIONS_SHOWN = 100
 RELEASE_STATUSES = ("new", "regressed", "ongoing")
 
 
@@ -120,3 +125,21 @@ def _parse_cursor(cursor: str | None) -> tuple[float, str] | None:
     if not sep or not fingerprint or number != number:
         raise ValueError(f"not an issue cursor: {cursor!r}")
     return -number, fingerprint
+
+
+def issue_detail(store: Store, fingerprint: str) -> dict | None:
+    """``issue_out`` of one issue plus ``samples`` (each with its event) and
+    ``affected_sessions`` (the first ``SESSIONS_SHOWN``); ``None`` if unknown. Reads the store."""
+    issue = store.issue(fingerprint)
+    if issue is None:
+        return None
+    out = issue_out(issue, product_versions(store.products()))
+    out["samples"] = []
+    for sid, seq in issue["samples"]:
+        events = store.read("events", sid, seq, 1)
+        out["samples"].append({"session_id": sid, "seq": seq,
+                               "event": event_out(events[0]) if events else None})
+    sessions = (store.get_session(sid)
+                for sid in store.issue_sessions(fingerprint, 0, SESSIONS_SHOWN))
+    out["affected_sessions"] = [session_out(s) for s in sessions if s is not None]
+    return out

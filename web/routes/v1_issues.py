@@ -8,16 +8,12 @@ from sanic.request import Request
 from datacat.broker.store import Store
 
 from ..errors import ApiError
-from ..issue_list import RELEASE_STATUSES, SORTS, IssueQuery, issue_out, list_issues, product_versions
+from ..issue_list import RELEASE_STATUSES, SORTS, IssueQuery, issue_detail, list_issues, product_versions
 from ..jsonio import json_response
 from ..offload import read
 from ..params import MAX_PAGE, bad_param, int_param, time_param
-from ..serialize import event_out, session_out
 
-__all__ = ["bp", "SESSIONS_SHOWN"]
-
-#: Sessions ``/api/v1/issues/{fingerprint}`` lists (the first ones the issue was seen in).
-SESSIONS_SHOWN = 100
+__all__ = ["bp"]
 
 bp = Blueprint("v1_issues", url_prefix="/api/v1/issues")
 
@@ -49,19 +45,10 @@ def _page(store: Store, query: IssueQuery) -> dict:
 
 
 def _detail(store: Store, fingerprint: str) -> dict:
-    issue = store.issue(fingerprint)
+    issue = issue_detail(store, fingerprint)
     if issue is None:
         raise ApiError(404, "not_found", f"no issue {fingerprint!r}")
-    out = issue_out(issue, product_versions(store.products()))
-    out["samples"] = []
-    for sid, seq in issue["samples"]:
-        events = store.read("events", sid, seq, 1)
-        out["samples"].append({"session_id": sid, "seq": seq,
-                               "event": event_out(events[0]) if events else None})
-    sessions = (store.get_session(sid)
-                for sid in store.issue_sessions(fingerprint, 0, SESSIONS_SHOWN))
-    out["affected_sessions"] = [session_out(s) for s in sessions if s is not None]
-    return out
+    return issue
 
 
 @bp.get("")

@@ -1,0 +1,45 @@
+"""The ``/issues`` pages on a live server: listed, filtered, one issue's stack, text escaped."""
+
+from __future__ import annotations
+
+from datacat.broker.fingerprint import fingerprint
+
+from .conftest import unique
+
+T0 = 1_760_000_000.0
+
+
+def test_the_issues_pages_list_and_show_an_issue_with_user_text_escaped(web):
+    product = unique("Page")
+    raised = {"type": "<script>alert(1)</script>Error", "message": "bad <b>input</b>",
+              "stacktrace": ['  File "/app/io.py", line 4, in <module>\n', "Error: <i>x</i>\n"],
+              "frames": [["/app/io.py", "<module>", 4, True]]}
+    sids = [unique("s") for _ in range(2)]
+    web.seed({sid: {"open": {"product": product, "version": "1.0", "ts": T0,
+                             "machine_id": f"m{n}"},
+                    "events": [{"ts": T0 + 1, "name": "exception", "level": "error",
+                                "exception": raised}]} for n, sid in enumerate(sids)})
+    issue = fingerprint(raised)
+
+    listing = web.client.get("/issues", params={"product": product})
+    assert listing.status_code == 200
+    page = listing.text
+    assert f'href="/issues/{issue}"' in page and 'href="/issues" aria-current="page"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Error" in page and "<script>alert" not in page
+    assert "bad &lt;b&gt;input&lt;/b&gt;" in page
+    row = page.split(f'href="/issues/{issue}"')[1].split("</tr>")[0]
+    assert '<td class="num">2</td><td class="num">2</td><td class="num">2</td>' in row
+    assert 'release-new">new</span>' in row
+    other = web.client.get("/issues", params={"product": unique("none")}).text
+    assert issue not in other and "No exceptions recorded" in other
+
+    detail = web.client.get(f"/issues/{issue}")
+    assert detail.status_code == 200
+    assert "Error: &lt;i&gt;x&lt;/i&gt;" in detail.text and "<i>x</i>" not in detail.text
+    assert all(f'href="/sessions/{sid}"' in detail.text for sid in sids)
+    assert detail.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_an_unknown_issue_page_is_404_and_a_bad_cursor_shows_the_first_page(web):
+    assert web.client.get("/issues/ffffffffffffffff").status_code == 404
+    assert web.client.get("/issues", params={"cursor": "x", "sort": "nope"}).status_code == 200
