@@ -48,9 +48,10 @@ def exception_hits(session: dict, events: list[dict]) -> list[list]:
         if crash and session.get("last_issue") == issue:
             continue
         session["last_issue"] = issue
-        hits.append([issue, event["seq"], event["ts"], session["product"], session["version"],
-                     session.get("machine_id"), _text(exception.get("type")),
-                     _text(exception.get("message"))])
+        machine = session.get("machine_id")
+        hits.append([issue, event["seq"], event["ts"], str(session["product"]),
+                     str(session["version"]), machine if isinstance(machine, str) else None,
+                     _text(exception.get("type")), _text(exception.get("message"))])
     return hits
 
 

@@ -82,7 +82,7 @@ class KVTxn:
         there once it crashes: ``rm/<product>␟<version>␟<machine>`` is 1 (seen) or 2
         (crashed); the record's ``machine_counted`` skips the read when nothing changed."""
         machine = session.get("machine_id")
-        if not machine:
+        if not machine or not isinstance(machine, str):
             return
         level = 2 if after[0] == "crashed" else 1
         counted = [after[1], after[2], level]

@@ -39,7 +39,7 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
     pipe.zadd(ix + "s:" + status, {sid: status_at})
     pipe.zadd(ix + "vs:" + pair + SEP + status, {sid: status_at})
     pipe.sadd(prefix + "pairs", pack([product, version]))
-    if session.get("machine_id"):
+    if session.get("machine_id") and isinstance(session["machine_id"], str):
         pipe.sadd(prefix + "mx:" + pair, session["machine_id"])
         if status == "crashed":
             pipe.sadd(prefix + "mxc:" + pair, session["machine_id"])
