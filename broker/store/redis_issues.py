@@ -1,4 +1,4 @@
-"""Issues on Redis: each hit counted by one script in the issue's slot, idempotently.
+"""Issues on Redis: a session's hits counted by one script call per issue, in its slot, idempotently.
 
 Keys (after the prefix; ``{fp}`` is a hash tag, so an issue's keys share a slot):
 
@@ -22,33 +22,43 @@ from ..issues import SAMPLES, issue_out, scopes
 __all__ = ["ISSUE_SCRIPT", "file_hits", "read_issues", "issue_keys"]
 
 #: KEYS: issue hash, last seq per session, counted units, sessions, samples.
-#: ARGV: sid, seq, ts, machine ("" if none), type, message, samples kept, then the scopes.
+#: ARGV: sid, machine ("" if none), type, message, samples kept, the number of scopes, the
+#: scopes, then (seq, ts) of each hit, seqs ascending.
 ISSUE_SCRIPT = """
-local last = redis.call('HGET', KEYS[2], ARGV[1])
-if last and tonumber(last) >= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-if not last then redis.call('RPUSH', KEYS[4], ARGV[1]) end
-redis.call('HSETNX', KEYS[1], 't', ARGV[5])
-redis.call('HSETNX', KEYS[1], 'g', ARGV[6])
-local ts = tonumber(ARGV[3])
-for k = 8, #ARGV do
-  local scope = ARGV[k]
-  redis.call('HINCRBY', KEYS[1], 'n:' .. scope, 1)
-  if redis.call('SADD', KEYS[3], 's\\31' .. scope .. '\\31' .. ARGV[1]) == 1 then
-    redis.call('HINCRBY', KEYS[1], 's:' .. scope, 1)
+local sid, machine, nscopes = ARGV[1], ARGV[2], tonumber(ARGV[6])
+local last = redis.call('HGET', KEYS[2], sid)
+local top, counted = tonumber(last or '-1'), 0
+for k = 7 + nscopes, #ARGV, 2 do
+  local seq = tonumber(ARGV[k])
+  if seq > top then
+    top, counted = seq, counted + 1
+    local stamp = ARGV[k + 1]
+    local ts = tonumber(stamp)
+    for j = 7, 6 + nscopes do
+      local scope = ARGV[j]
+      redis.call('HINCRBY', KEYS[1], 'n:' .. scope, 1)
+      if redis.call('SADD', KEYS[3], 's\\31' .. scope .. '\\31' .. sid) == 1 then
+        redis.call('HINCRBY', KEYS[1], 's:' .. scope, 1)
+      end
+      if machine ~= '' and redis.call('SADD', KEYS[3], 'm\\31' .. scope .. '\\31' .. machine) == 1 then
+        redis.call('HINCRBY', KEYS[1], 'm:' .. scope, 1)
+      end
+      local first = redis.call('HGET', KEYS[1], 'f:' .. scope)
+      if not first or ts < tonumber(first) then redis.call('HSET', KEYS[1], 'f:' .. scope, stamp) end
+      local latest = redis.call('HGET', KEYS[1], 'l:' .. scope)
+      if not latest or ts > tonumber(latest) then redis.call('HSET', KEYS[1], 'l:' .. scope, stamp) end
+    end
+    if redis.call('LLEN', KEYS[5]) < tonumber(ARGV[5]) then
+      redis.call('RPUSH', KEYS[5], sid .. '\\31' .. ARGV[k])
+    end
   end
-  if ARGV[4] ~= '' and redis.call('SADD', KEYS[3], 'm\\31' .. scope .. '\\31' .. ARGV[4]) == 1 then
-    redis.call('HINCRBY', KEYS[1], 'm:' .. scope, 1)
-  end
-  local first = redis.call('HGET', KEYS[1], 'f:' .. scope)
-  if not first or ts < tonumber(first) then redis.call('HSET', KEYS[1], 'f:' .. scope, ARGV[3]) end
-  local latest = redis.call('HGET', KEYS[1], 'l:' .. scope)
-  if not latest or ts > tonumber(latest) then redis.call('HSET', KEYS[1], 'l:' .. scope, ARGV[3]) end
 end
-if redis.call('LLEN', KEYS[5]) < tonumber(ARGV[7]) then
-  redis.call('RPUSH', KEYS[5], ARGV[1] .. '\\31' .. ARGV[2])
-end
-return 1
+if counted == 0 then return 0 end
+if not last then redis.call('RPUSH', KEYS[4], sid) end
+redis.call('HSET', KEYS[2], sid, top)
+redis.call('HSETNX', KEYS[1], 't', ARGV[3])
+redis.call('HSETNX', KEYS[1], 'g', ARGV[4])
+return counted
 """
 
 _FIELDS = {"n": "count", "s": "sessions", "m": "machines", "f": "first_seen", "l": "last_seen"}
@@ -61,10 +71,23 @@ def issue_keys(prefix: str, fingerprint: str) -> list[str]:
 
 
 def file_hits(pipe, script: str, prefix: str, sid: str, hits: list[list]) -> None:
-    """Queue the commands that count ``hits`` of session ``sid`` (each idempotent)."""
-    for issue, seq, ts, product, version, machine, kind, message in hits:
-        pipe.evalsha(script, 5, *issue_keys(prefix, issue), sid, seq, repr(float(ts)),
-                     machine or "", kind, message, SAMPLES, *scopes(product, version))
+    """Queue the commands that count ``hits`` of session ``sid`` (each idempotent): one
+    script call per issue, or per run of its hits with one product, version and machine
+    (its seqs ascending: a seq at or below the last counted is skipped)."""
+    runs: list[list[list]] = []
+    by_issue: dict[str, list[list]] = {}
+    for hit in hits:
+        run = by_issue.get(hit[0])
+        if run is None or run[-1][3:6] != hit[3:6]:
+            run = by_issue[hit[0]] = []
+            runs.append(run)
+        run.append(hit)
+    for group in runs:
+        issue, product, version, machine = group[0][0], group[0][3], group[0][4], group[0][5]
+        where = scopes(product, version)
+        pairs = [value for hit in group for value in (hit[1], repr(float(hit[2])))]
+        pipe.evalsha(script, 5, *issue_keys(prefix, issue), sid, machine or "", group[0][6],
+                     group[0][7], SAMPLES, len(where), *where, *pairs)
         pipe.sadd(prefix + "issues", issue)
 
 
