@@ -188,14 +188,15 @@ def state_doc(value) -> dict:
 
 
 def rollup_record(item):
-    """A product rollup ``{product, version, total, by_status: {status: n}, machines,
-    crashed_machines}``."""
+    """A product rollup ``{product, version, total, by_status: {status: n}, hung_sessions,
+    machines, crashed_machines, hung_machines}``."""
     return _fix(item, _ROLLUP, {})
 
 
 _ROLLUP = {"product": (_TEXT, lambda v: _str(v, "unknown")),
            "version": (_TEXT, lambda v: _str(v, "unknown")), "total": _COUNT,
-           "machines": _COUNT, "crashed_machines": _COUNT,
+           "hung_sessions": _COUNT, "machines": _COUNT, "crashed_machines": _COUNT,
+           "hung_machines": _COUNT,
            "by_status": (_CHECK, lambda v: {str(k): _int(n) for k, n in v.items()}
                          if isinstance(v, dict) else {})}
 

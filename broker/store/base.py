@@ -18,10 +18,13 @@ import abc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
+__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL",
+           "HEALTH"]
 
 #: Every status a session can have.
 STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
+#: Release-health counts of a product rollup, besides sessions by status (``Store.products``).
+HEALTH = ("hung_sessions", "machines", "crashed_machines", "hung_machines")
 #: Seconds an idempotency key's answer is kept (``SessionTxn.put_idempotent``).
 IDEMPOTENCY_TTL = 24 * 3600.0
 
@@ -181,9 +184,11 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def products(self) -> list[dict]:
-        """Per product and version rollups: ``{product, version, total, by_status, machines,
-        crashed_machines}``: ``machines`` counts the distinct ``machine_id`` of its sessions,
-        ``crashed_machines`` those with a crashed session there."""
+        """Per product and version rollups: ``{product, version, total, by_status,
+        hung_sessions, machines, crashed_machines, hung_machines}``: ``hung_sessions`` counts
+        its sessions that ever hung; ``machines`` the distinct ``machine_id`` of its sessions,
+        ``crashed_machines`` and ``hung_machines`` those with a session there that crashed,
+        that ever hung."""
 
     @abc.abstractmethod
     def issues(self) -> list[dict]:

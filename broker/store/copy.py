@@ -79,7 +79,7 @@ def _write(txn: SessionTxn, sources: dict, present: set) -> None:
         return
     record, streams = source
     session = {key: value for key, value in record.items()  # the destination's own notes
-               if key not in ("status_ix", "machine_counted", "last_issue")}
+               if key not in ("status_ix", "last_issue")}
     session.update({count_field: 0 for count_field in COUNTS})
     txn.apply_state(session, [dict(entry) for entry in streams["history"]])
     events = [dict(event) for event in streams["events"]]

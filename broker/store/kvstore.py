@@ -13,7 +13,7 @@ Keys (``\\x1f`` separates user-supplied parts):
   indexes a session was added to, written only once its product or version changed (the
   entries it left behind stay and are filtered out at query time)
 - ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version);
-  ``rm/<product>\\x1f<version>\\x1f<machine>`` that machine seen (1) or crashed (2) there
+  ``rm/<product>\\x1f<version>\\x1f<machine>`` that machine's bits there: seen 1, crashed 2, hung 4
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
   ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
   whose status is ``lost``
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datacat.merge import deep_merge
 
 from ..issues import issue_out
-from .base import Page, SessionQuery, Store
+from .base import HEALTH, Page, SessionQuery, Store
 from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
 from .dedup import check_seq
 from .kv import KVBackend
@@ -200,8 +200,7 @@ class KVStore(Store):
     def products(self):
         pairs = self._get("r/", [])
         raws = self._kv.get_many(["r/" + p + SEP + v for p, v in pairs])
-        return [{"machines": 0, "crashed_machines": 0, **unpack(raw)}
-                for raw in raws if raw is not None]
+        return [{**dict.fromkeys(HEALTH, 0), **unpack(raw)} for raw in raws if raw is not None]
 
     def issues(self):
         raws = self._kv.get_many(["is/" + issue for issue in self._get("is/", [])])

@@ -20,6 +20,8 @@ class KVTxn:
         self._writes: dict[str, bytes | None] = {}
         #: sid -> (status, product, version) as committed before this transaction (or None)
         self._first: dict[str, tuple | None] = {}
+        #: sid -> its hang count as last stored (release health counts its first hang)
+        self._hangs: dict[str, int] = {}
 
     def _get_raw(self, key: str) -> bytes | None:
         if key not in self._cache:
@@ -49,6 +51,7 @@ class KVTxn:
         session = unpack(self._get_raw("s/" + sid))
         if sid not in self._first:
             self._first[sid] = identity(session) if session else None
+            self._hangs[sid] = (session or {}).get("hang_count") or 0
         return session
 
     def put_session(self, session):
@@ -73,32 +76,36 @@ class KVTxn:
         was_lost, is_lost = before is not None and before[0] == "lost", after[0] == "lost"
         if was_lost != is_lost:
             self._track_lost(sid, is_lost)
-        self._count_machine(session, after)
-        self._first[sid] = after
+        hangs = session.get("hang_count") or 0
+        self._count_health(session, before, after, hangs > 0 and not self._hangs[sid])
+        self._first[sid], self._hangs[sid] = after, hangs
         self._set_raw("s/" + sid, pack(session))
 
-    def _count_machine(self, session: dict, after: tuple) -> None:
-        """Count the session's machine in its (product, version) rollup, and as crashed
-        there once it crashes: ``rm/<product>␟<version>␟<machine>`` is 1 (seen) or 2
-        (crashed); the record's ``machine_counted`` skips the read when nothing changed."""
+    def _count_health(self, session: dict, before: tuple | None, after: tuple,
+                      first_hang: bool) -> None:
+        """On its first hang, or a change of status, product or version: count in the
+        (product, version) rollup a session that hung (``hung_sessions``) and its machine:
+        seen, with a crashed session, with a session that ever hung (``machines``,
+        ``crashed_machines``, ``hung_machines``); ``rm/<product>␟<version>␟<machine>`` holds
+        the machine's bits there (1 seen, 2 crashed, 4 hung)."""
+        if before == after and not first_hang:
+            return
         machine = session.get("machine_id")
-        if not machine or not isinstance(machine, str):
-            return
-        level = 2 if after[0] == "crashed" else 1
-        counted = [after[1], after[2], level]
-        if session.get("machine_counted") in (counted, [after[1], after[2], 2]):
-            return
+        bits = 0 if not (isinstance(machine, str) and machine) else \
+            1 | (2 if after[0] == "crashed" else 0) | (4 if session.get("hang_count") else 0)
         pair = after[1] + SEP + after[2]
-        key = "rm/" + pair + SEP + machine
-        was = unpack(self._get_raw(key), 0)
-        session["machine_counted"] = [after[1], after[2], max(was, level)]
-        if level <= was:
+        key = "rm/" + pair + SEP + str(machine)
+        was = unpack(self._get_raw(key), 0) if bits else 0
+        if not first_hang and was | bits == was:
             return
         rollup = unpack(self._get_raw("r/" + pair))
-        rollup["machines"] = rollup.get("machines", 0) + (was == 0)
-        rollup["crashed_machines"] = rollup.get("crashed_machines", 0) + (level == 2)
+        rollup["hung_sessions"] = rollup.get("hung_sessions", 0) + first_hang
+        for bit, name in ((1, "machines"), (2, "crashed_machines"), (4, "hung_machines")):
+            if bits & bit and not was & bit:
+                rollup[name] = rollup.get(name, 0) + 1
+        if was | bits != was:
+            self._set_raw(key, pack(was | bits))
         self._set_raw("r/" + pair, pack(rollup))
-        self._set_raw(key, pack(level))
 
     def _track_lost(self, sid: str, lost: bool) -> None:
         sessions = unpack(self._get_raw("lost/"), [])

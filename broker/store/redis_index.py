@@ -5,8 +5,9 @@
 - ``ix:s:<status>``, ``ix:vs:<product>␟<version>␟<status>``: scored by when it entered
   that status (a session is in the set of its current status only);
 - ``pairs``: every (product, version) seen. A rollup is the cardinality of those sets;
-- ``mx:<product>␟<version>``, ``mxc:<product>␟<version>``: the machine ids of its sessions,
-  and of its crashed sessions.
+- ``hx:<product>␟<version>``: its sessions that ever hung; ``mx:``, ``mxc:``, ``mxh:`` +
+  ``<product>␟<version>``: the machine ids of its sessions, of its crashed sessions, of its
+  sessions that ever hung.
 
 Every operation is idempotent (``ZADD`` of a fixed score, ``ZREM``, ``SADD``), so indexing
 a session again from its record changes nothing: a replayed part re-indexes safely.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from .base import STATUSES, SessionQuery
 from .codec import SEP, pack
 
-__all__ = ["index_session", "walk_key", "rollup_keys"]
+__all__ = ["index_session", "walk_key", "rollup_keys", "health_keys"]
 
 
 def _pair(product: str, version: str) -> str:
@@ -39,10 +40,15 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
     pipe.zadd(ix + "s:" + status, {sid: status_at})
     pipe.zadd(ix + "vs:" + pair + SEP + status, {sid: status_at})
     pipe.sadd(prefix + "pairs", pack([product, version]))
-    if session.get("machine_id") and isinstance(session["machine_id"], str):
-        pipe.sadd(prefix + "mx:" + pair, session["machine_id"])
+    machine, hung = session.get("machine_id"), (session.get("hang_count") or 0) > 0
+    if hung:
+        pipe.sadd(prefix + "hx:" + pair, sid)
+    if machine and isinstance(machine, str):
+        pipe.sadd(prefix + "mx:" + pair, machine)
         if status == "crashed":
-            pipe.sadd(prefix + "mxc:" + pair, session["machine_id"])
+            pipe.sadd(prefix + "mxc:" + pair, machine)
+        if hung:
+            pipe.sadd(prefix + "mxh:" + pair, machine)
     if before is None:
         return
     old_status, old_product, old_version = before
@@ -72,3 +78,9 @@ def rollup_keys(prefix: str, product: str, version: str) -> list[str]:
     """The sets whose cardinalities are a rollup: the pair's sessions, then one per status."""
     pair = _pair(product, version)
     return [f"{prefix}ix:v:{pair}"] + [f"{prefix}ix:vs:{pair}{SEP}{s}" for s in STATUSES]
+
+
+def health_keys(prefix: str, product: str, version: str) -> list[str]:
+    """The sets whose cardinalities are the pair's ``HEALTH`` counts, in that order."""
+    pair = _pair(product, version)
+    return [f"{prefix}{name}:{pair}" for name in ("hx", "mx", "mxc", "mxh")]

@@ -27,11 +27,11 @@ import redis
 from datacat.merge import deep_merge
 
 from ..errors import StoreError
-from .base import STATUSES, Page, SessionQuery, Store
-from .codec import BLOCK, SEP, STREAMS, pack, unpack
+from .base import HEALTH, STATUSES, Page, SessionQuery, Store
+from .codec import BLOCK, STREAMS, pack, unpack
 from .dedup import check_seq
 from .redis_conn import connect
-from .redis_index import index_session, rollup_keys
+from .redis_index import health_keys, index_session, rollup_keys
 from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
@@ -198,15 +198,15 @@ class RedisStore(Store):
         for product, version in pairs:
             for key in rollup_keys(self._prefix, product, version):
                 counts.zcard(key)
-            pair = product + SEP + version
-            counts.scard(self._prefix + "mx:" + pair).scard(self._prefix + "mxc:" + pair)
-        values, width = counts.execute() if pairs else [], len(STATUSES) + 3
+            for key in health_keys(self._prefix, product, version):
+                counts.scard(key)
+        values, width = counts.execute() if pairs else [], len(STATUSES) + 1 + len(HEALTH)
         rollups = []
         for n, (product, version) in enumerate(pairs):
-            total, *by_status, machines, crashed_machines = values[n * width:(n + 1) * width]
+            total, *rest = values[n * width:(n + 1) * width]
             rollups.append({"product": product, "version": version, "total": total,
-                            "by_status": dict(zip(STATUSES, by_status)), "machines": machines,
-                            "crashed_machines": crashed_machines})
+                            "by_status": dict(zip(STATUSES, rest)),
+                            **dict(zip(HEALTH, rest[len(STATUSES):]))})
         return rollups
 
     def issues(self):

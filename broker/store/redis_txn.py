@@ -128,11 +128,12 @@ class RedisSessionTxn(SessionTxn):
 
     def put_session(self, session):
         """Also notes the step's issue hits (``note[3]``, with those of an index update
-        still pending): they are filed with the indexes, after the step."""
+        still pending): they are filed with the indexes, after the step (as is a new
+        hang, for release health)."""
         before = self.get_session()
         self.session = session
         self.moved = self.pending or before is None or identity(before) != identity(session) \
-            or bool(self._hits)
+            or bool(self._hits) or before.get("hang_count") != session.get("hang_count")
         pending_hits = self.note[3] if self.pending and len(self.note) > 3 else []
         if not self.pending:  # else the identity last filed is still the one noted
             self.note = [list(identity(before)) if before else None, self.note[1], self.note[2]]

@@ -112,11 +112,13 @@ def test_an_unknown_issue_is_404(web):
     assert response.status_code == 404 and response.json()["error"] == "not_found"
 
 
-def test_products_carry_crash_free_sessions_and_machines(web):
+def test_products_carry_crash_free_and_hang_free_sessions_and_machines(web):
     product = unique("Health")
     crash = [[int(Kind.CRASH), T0 + 9, {"reason": "process_vanished"}]]
     end = [[int(Kind.END), T0 + 9, {"reason": "end"}]]
-    plan = [("m1", crash), ("m1", end), ("m2", end), (None, crash), ("m3", [])]
+    hang = [[int(Kind.HANG), T0 + 5, {"since_last_beat": 5.0}],
+            [int(Kind.RECOVER), T0 + 7, {}]] + end
+    plan = [("m1", crash), ("m1", hang), ("m2", end), (None, crash), ("m3", [])]
     web.seed({unique("s"): {"open": {"product": product, "version": "1.0", "ts": T0,
                                      "machine_id": machine}, "lifecycle": records}
               for machine, records in plan})
@@ -125,3 +127,6 @@ def test_products_carry_crash_free_sessions_and_machines(web):
     assert [(i["total"], i["machines"], i["crashed_machines"], i["crash_free_sessions"],
              i["crash_free_machines"]) for i in items] == [(5, 3, 1, pytest.approx(0.6),
                                                             pytest.approx(2 / 3))]
+    assert [(i["hung_sessions"], i["hung_machines"], i["hang_free_sessions"],
+             i["hang_free_machines"]) for i in items] == [(1, 1, pytest.approx(0.8),
+                                                           pytest.approx(2 / 3))]

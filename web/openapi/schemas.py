@@ -70,6 +70,9 @@ _METRIC_POINT = _object({
     "tags": _ANY_OBJECT, "metadata": _ANY_OBJECT,
 })
 
+_HEALTH = ("hung_sessions", "machines", "crashed_machines", "hung_machines")
+_RATES = ("crash_free_sessions", "crash_free_machines", "hang_free_sessions",
+          "hang_free_machines")
 _FIGURES = {"count": {"type": "integer", "description": "exception events"},
             "sessions": {"type": "integer"}, "machines": {"type": "integer"},
             "first_seen": _TIME, "last_seen": _TIME}
@@ -134,13 +137,9 @@ SCHEMAS = {
                               "total": {"type": "integer"},
                               "by_status": {"type": "object",
                                             "additionalProperties": {"type": "integer"}},
-                              "machines": {"type": "integer"},
-                              "crashed_machines": {"type": "integer"},
-                              "crash_free_sessions": {**_NUM, "minimum": 0, "maximum": 1},
-                              "crash_free_machines": {**_NUM, "minimum": 0, "maximum": 1}},
-                             ("product", "version", "total", "by_status", "machines",
-                              "crashed_machines", "crash_free_sessions",
-                              "crash_free_machines")),
+                              **{name: {"type": "integer"} for name in _HEALTH},
+                              **{name: {**_NUM, "minimum": 0, "maximum": 1} for name in _RATES}},
+                             ("product", "version", "total", "by_status", *_HEALTH, *_RATES)),
     "Series": _object({"metric": {"type": "string"}, "from": _TIME, "to": _TIME,
                        "step": {"type": "number"},
                        "columns": {"type": "array", "items": {"type": "string"}},
