@@ -43,3 +43,20 @@ def test_the_issues_pages_list_and_show_an_issue_with_user_text_escaped(web):
 def test_an_unknown_issue_page_is_404_and_a_bad_cursor_shows_the_first_page(web):
     assert web.client.get("/issues/ffffffffffffffff").status_code == 404
     assert web.client.get("/issues", params={"cursor": "x", "sort": "nope"}).status_code == 200
+
+
+def test_the_issues_page_filters_by_release_status_in_a_version(web):
+    product = unique("Status")
+    raised = {"type": unique("Gone"), "message": "m", "frames": [["/app/a.py", "f", 1, True]]}
+    for n, (version, logged) in enumerate([("1.0", True), ("2.0", False), ("3.0", True)]):
+        web.seed({unique("s"): {"open": {"product": product, "version": version, "ts": T0 + n},
+                                "events": [{"ts": T0 + n, "name": "exception",
+                                            "exception": raised}] if logged else []}})
+    issue = fingerprint(raised)
+
+    def listed(status: str) -> bool:
+        page = web.client.get("/issues", params={"product": product, "version": "3.0",
+                                                 "status": status}).text
+        return f'href="/issues/{issue}"' in page
+
+    assert listed("regressed") and not listed("new") and not listed("ongoing")

@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlencode
 
 from sanic.request import Request
 
-from ..issue_list import SORTS, IssueQuery, issue_detail, list_issues, product_versions
+from ..issue_list import RELEASE_STATUSES, SORTS, IssueQuery, issue_detail, list_issues, product_versions
 from ..offload import read
 from .blueprint import pages
 from .render import render
@@ -21,9 +21,11 @@ PAGE = 50
 def _query(args) -> IssueQuery:
     """The page's filters; a value that is not one of the choices is ignored."""
     product = args.get("product") or None
+    version = (args.get("version") or None) if product else None
+    status = args.get("status") if version and args.get("status") in RELEASE_STATUSES else None
     sort = args.get("sort") if args.get("sort") in SORTS else "count"
-    return IssueQuery(product=product, version=(args.get("version") or None) if product else None,
-                      sort=sort, limit=PAGE, cursor=args.get("cursor") or None)
+    return IssueQuery(product=product, version=version, status=status, sort=sort, limit=PAGE,
+                      cursor=args.get("cursor") or None)
 
 
 def _listing(store, query: IssueQuery) -> dict:
@@ -33,8 +35,10 @@ def _listing(store, query: IssueQuery) -> dict:
         items, cursor = list_issues(issues, versions, query)
     except ValueError:  # a stale or edited cursor: the first page
         items, cursor = list_issues(issues, versions, replace(query, cursor=None))
-    pairs = {"product": query.product or "", "version": query.version or "", "sort": query.sort}
-    return {"items": items, "query": query, "sorts": SORTS, "products": sorted(versions),
+    pairs = {"product": query.product or "", "version": query.version or "",
+             "status": query.status or "", "sort": query.sort}
+    return {"items": items, "query": query, "sorts": SORTS, "statuses": RELEASE_STATUSES,
+            "products": sorted(versions),
             "versions": versions.get(query.product, []),
             "next_link": None if cursor is None else
             "/issues?" + urlencode({**pairs, "cursor": cursor})}
