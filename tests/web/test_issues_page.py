@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datacat.broker.fingerprint import fingerprint
+from datacat.protocol import Kind
 
 from .conftest import unique
 
@@ -60,3 +61,28 @@ def test_the_issues_page_filters_by_release_status_in_a_version(web):
         return f'href="/issues/{issue}"' in page
 
     assert listed("regressed") and not listed("new") and not listed("ongoing")
+
+
+def test_the_compare_page_sets_two_versions_side_by_side(web):
+    product = unique("Cmp")
+    old, new, fixed = ({"type": unique(kind), "message": f"<{kind}>",
+                        "frames": [["/app/a.py", kind, 1, True]]} for kind in ("Old", "New", "Fix"))
+    crash = [[int(Kind.CRASH), T0 + 9, {"reason": "process_vanished"}]]
+    plan = [("1.0", "m1", [old, fixed], crash), ("1.0", "m2", [], []),
+            ("2.0", "m1", [old, new], []), ("2.0", "m3", [], [])]
+    for version, machine, raised, lifecycle in plan:
+        web.seed({unique("s"): {
+            "open": {"product": product, "version": version, "ts": T0, "machine_id": machine},
+            "events": [{"ts": T0 + 1, "name": "exception", "exception": e} for e in raised],
+            "lifecycle": lifecycle}})
+    page = web.client.get("/compare", params={"product": product, "a": "1.0", "b": "2.0"})
+    assert page.status_code == 200
+    health = page.text.split('id="compare-health"')[1].split("</table>")[0]
+    assert "<th>crash-free sessions</th><td class=\"num\">50.0%</td><td class=\"num\">100.0%</td>" \
+        in health
+    groups = page.text.split('class="panel issue-group"')[1:]
+    assert [fingerprint(new) in g for g in groups] == [True, False, False]
+    assert [fingerprint(fixed) in g for g in groups] == [False, False, True]
+    assert fingerprint(old) not in "".join(groups) and "&lt;New&gt;" in groups[0]
+    assert web.client.get("/compare", params={"product": product}).text.count(
+        'class="panel issue-group"') == 3  # the last two versions by default
