@@ -136,25 +136,30 @@ class RedisStore(Store):
         """
         if not due:
             return
-        files, marks = self._pipe(), self._pipe()
-        for sid, session, note, _ in due:
-            index_session(files, self._prefix, sid, session, note)
-            if len(note) > 3:
-                file_hits(files, self._issue, self._prefix, sid, note[3])
-        self._run(files)
+        self._file(due)
+        marks = self._pipe()
         marked = [(sid, mark) for sid, _, _, mark in due if mark is not None]
         for sid, mark in marked:
             marks.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
         if marked:
             marks.execute()
 
-    def _run(self, pipe) -> None:
-        """Execute ``pipe``; once more if a node had lost the scripts (all idempotent)."""
-        try:
-            pipe.execute()
-        except redis.exceptions.NoScriptError:
-            self._load_scripts()
-            pipe.execute()
+    def _file(self, due: list) -> None:
+        """Send the index commands and issue hits of ``due`` (all idempotent); sent again
+        once if a node had lost the scripts (restarted or flushed)."""
+        for attempt in range(2):
+            files = self._pipe()
+            for sid, session, note, _ in due:
+                index_session(files, self._prefix, sid, session, note)
+                if len(note) > 3:
+                    file_hits(files, self._issue, self._prefix, sid, note[3])
+            try:
+                files.execute()
+                return
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise
+                self._load_scripts()
 
     def get_session(self, sid):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))

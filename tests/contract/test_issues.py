@@ -155,3 +155,22 @@ def test_a_store_copy_counts_the_same_issues(store, feed):
         assert copied.issue_sessions(issue) == store.issue_sessions(issue)
     assert figures(copied.issue(LOAD_FP)) == (2, 2, 2, T0 + 1, T0 + 4)
     copied.close()
+
+
+def test_on_redis_hits_are_counted_when_the_server_lost_its_scripts_after_the_step(
+        on_redis, monkeypatch):
+    from datacat.broker.store import redis_store
+
+    feed = Feed(on_redis)
+    feed.send({"a": {"open": opened(machine_id="m1"), "events": [exc(SAVE, T0 + 1)]}})
+    flushed = []
+
+    def index_after_a_restart(*args):
+        if not flushed:  # the server restarts between the session's step and its filing
+            flushed.append(on_redis._client.script_flush())
+        return index_session(*args)
+
+    index_session = redis_store.index_session
+    monkeypatch.setattr(redis_store, "index_session", index_after_a_restart)
+    feed.send({"a": {"events": [exc(SAVE, T0 + 2)]}})
+    assert flushed and figures(on_redis.issue(SAVE_FP)) == (2, 1, 1, T0 + 1, T0 + 2)
