@@ -23,6 +23,7 @@ from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo, for tests.helpers
+from datacat.protocol import daemon_id_of  # noqa: E402
 from tests.helpers import DataCatProcess, free_port, wait_until  # noqa: E402
 
 __all__ = [
@@ -32,7 +33,8 @@ __all__ = [
 ]
 
 SUMMARY_MARK = "BENCH-SUMMARY "
-DAEMON_ID = "bench-daemon"
+DAEMON_KEY = "bench-daemon-key"
+DAEMON_ID = daemon_id_of(DAEMON_KEY)
 
 
 # -- timing -----------------------------------------------------------------------------
@@ -181,8 +183,8 @@ def make_patch(n: int) -> dict:
 
 def batch(seq: int, parts: dict) -> dict:
     """A daemon batch carrying ``parts`` (``{sid: part}``)."""
-    return {"v": 1, "daemon_id": DAEMON_ID, "seq": seq, "host": "bench", "sent_at": time.time(),
-            "stats": {}, "sessions": parts}
+    return {"v": 1, "daemon_id": DAEMON_ID, "key": DAEMON_KEY, "seq": seq, "host": "bench",
+            "sent_at": time.time(), "stats": {}, "sessions": parts}
 
 
 def open_part(product: str = "bench") -> dict:

@@ -7,7 +7,10 @@ carries anything. Batches are made by ``encode_batch`` beforehand:
 
 - events: ``EVENTS`` events over ``SESSIONS`` sessions per batch;
 - state: ``PATCHES`` ``[ts, patch]`` entries over ``SESSIONS`` sessions per batch, each
-  patch changing the state.
+  patch changing the state;
+- exceptions: the same events, each carrying an exception (one of ``ISSUES`` kinds, with
+  six frames): every one fingerprinted and counted into its issue. Against the events
+  case, the cost of issue bookkeeping.
 
 Baseline in the same run, batch for batch: raw ``diskcache.Cache.set`` of the same items
 (packed beforehand, one key each) inside one ``transact()`` per batch. The original
@@ -33,6 +36,7 @@ EVENTS = 5_000
 PATCHES = 5_000
 BATCHES = 20
 ORIGINAL_EVENTS_PER_S = 5_600
+ISSUES = 5
 
 
 def sids() -> list[str]:
@@ -44,6 +48,17 @@ def event_items(seq: int, total: int) -> dict[str, list]:
     per = total // SESSIONS
     return {sid: [make_event(seq * total + s * per + i, now + i * 1e-3) for i in range(per)]
             for s, sid in enumerate(sids())}
+
+
+def exception_items(seq: int, total: int) -> dict[str, list]:
+    items = event_items(seq, total)
+    for events in items.values():
+        for event in events:
+            kind = event["data"]["i"] % ISSUES
+            event.update(name="exception", level="error", exception={
+                "type": f"Error{kind}", "message": "failed", "stacktrace": ["Traceback\n"],
+                "frames": [[f"/app/m{f}.py", f"f{f}_{kind}", 10 + f, True] for f in range(6)]})
+    return items
 
 
 def patch_items(seq: int, total: int) -> dict[str, list]:
@@ -67,12 +82,13 @@ def handle_rate(worker: IngestWorker, payloads: list[bytes], per_batch: int):
 
 
 def measure(report: Report, tmp: Path, stack, name: str, per_batch: int, items, field: str,
-            target: float) -> None:
+            target: float | None) -> None:
     """Batch for batch: the worker's ``handle`` on a DiskStore, raw diskcache sets."""
-    store = DiskStore(str(tmp / f"store-{field}"))
-    worker = IngestWorker(store, f"inproc://bench-ingest-{field}")
+    label = name.replace(" ", "-")
+    store = DiskStore(str(tmp / f"store-{label}"))
+    worker = IngestWorker(store, f"inproc://bench-ingest-{label}")
     stack.callback(worker.close)
-    raw = diskcache.Cache(str(tmp / f"raw-{field}"))
+    raw = diskcache.Cache(str(tmp / f"raw-{label}"))
     stack.callback(raw.close)
     ack = decode_ack(worker.handle(encode_batch(batch(1, {sid: open_part() for sid in sids()}))))
     if ack["status"] != "ok":
@@ -105,7 +121,7 @@ def measure(report: Report, tmp: Path, stack, name: str, per_batch: int, items, 
     raw_rate = median(samples["raw"])
     value = median(samples["datacat"])
     reference = (f"; the original server {ORIGINAL_EVENTS_PER_S:,}/s "
-                 f"({value / ORIGINAL_EVENTS_PER_S:.0f}x, reference)" if field == "events" else "")
+                 f"({value / ORIGINAL_EVENTS_PER_S:.0f}x, reference)" if name == "events" else "")
     report.result(f"{name}/s, one worker (handle)", value, f"{name.split()[-1]}/s",
                   at_least=target, samples=samples["datacat"],
                   baseline=f"raw diskcache set in one transact() per batch {raw_rate:,.0f}/s "
@@ -118,6 +134,8 @@ def main() -> int:
     report = Report("ingest", "one worker's events/s and state patches/s into diskcache")
     with bench_env() as (stack, tmp):
         measure(report, tmp, stack, "events", EVENTS, event_items, "events", 100_000)
+        measure(report, tmp, stack, "exception events", EVENTS, exception_items, "events",
+                None)  # no target: compare with the events case of the same run
         measure(report, tmp, stack, "state patches", PATCHES, patch_items, "state", 50_000)
     return report.finish()
 

@@ -4,7 +4,8 @@ Times ``IngestWorker.handle(payload)`` (decode, validate, dedup, apply, ack) bat
 on a ``RedisStore`` (a redis-server started here, on a free port, no persistence), on a
 ``DiskStore`` and, for reference, on a 3-master Redis Cluster, with the batches of
 ``ingest.py``: events, then state patches, over ``SESSIONS`` sessions per batch; then events
-over ``WIDE`` sessions per batch (five each), where the per-session steps cost most. Then
+over ``WIDE`` sessions per batch (five each), where the per-session steps cost most; then
+events that each carry an exception (``ingest.exception_items``: counted into issues). Then
 stores ``MEMORY_EVENTS`` more events into an empty Redis and reads ``used_memory`` (``INFO
 memory``) before and after: bytes per stored event.
 """
@@ -16,7 +17,17 @@ import time
 from pathlib import Path
 
 from _util import Report, batch, bench_env, interleave, make_event, median, open_part
-from ingest import BATCHES, EVENTS, PATCHES, SESSIONS, event_items, handle_rate, patch_items, sids
+from ingest import (
+    BATCHES,
+    EVENTS,
+    PATCHES,
+    SESSIONS,
+    event_items,
+    exception_items,
+    handle_rate,
+    patch_items,
+    sids,
+)
 
 from datacat.broker.apply import apply
 from datacat.broker.store import open_store
@@ -104,6 +115,8 @@ def main() -> int:
                 2 + BATCHES, 50_000)
         measure(report, workers, f"events over {WIDE:,} sessions", EVENTS, wide_items, "events",
                 2 + 2 * BATCHES, None)
+        measure(report, workers, "exception events", EVENTS, exception_items, "events",
+                2 + 3 * BATCHES, None)
         memory_per_event(report, server)
     return report.finish()
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datacat.protocol import Kind
 
 from .errors import InvalidBatch
+from .issues import exception_hits
 from .lifecycle import apply_lifecycle, new_session, note_open
 from .store import SessionTxn, Store
 from .validate import check_label, validate_part
@@ -99,22 +100,35 @@ def _apply_part(txn: SessionTxn, part: dict, now: float, daemon_id: str | None,
         session["daemon_id"] = daemon_id  # the daemon that watches it now
     if part.get("state"):
         txn.apply_state(session, [{"ts": ts, "patch": patch} for ts, patch in part["state"]])
+    appended: list[dict] = []
     if part.get("events"):
-        txn.append("events", session, [dict(event, recv=now) for event in part["events"]])
+        appended = [dict(event, recv=now) for event in part["events"]]
+        txn.append("events", session, appended)
     if part.get("metrics"):
         txn.append("metrics", session, [dict(point) for point in part["metrics"]])
     beat = part.get("beat")
     if beat is not None:
         session["last_heartbeat"] = max(beat, session.get("last_heartbeat") or 0)
-    _lifecycle(txn, session, part.get("lifecycle", ()), now)
+    _lifecycle(txn, session, part.get("lifecycle", ()), now, appended)
 
 
-def _lifecycle(txn: SessionTxn, session: dict, records, now: float) -> None:
-    """Apply lifecycle records, log the events they make, and store the session."""
+def _lifecycle(txn: SessionTxn, session: dict, records, now: float,
+               appended: list[dict] | None = None) -> None:
+    """Apply lifecycle records, log the events they make, and store the session.
+
+    With ``appended`` (the events this step appended), the exceptions among them and
+    those the lifecycle events carry are attributed to their issues.
+    """
     for kind, ts, detail in records:
         made = apply_lifecycle(session, Kind(kind), ts, detail or {})
         if made:
-            txn.append("events", session, [dict(made, recv=now)])
+            made = dict(made, recv=now)
+            txn.append("events", session, [made])
+            if appended is not None:
+                appended.append(made)
+    hits = exception_hits(session, appended) if appended else []
+    if hits:
+        txn.note_issues(hits)
     session["updated_at"] = now
     txn.put_session(session)
 

@@ -106,6 +106,9 @@ def _process_start_time() -> float:
 
 
 def _machine_id() -> str | None:
+    """``DATACAT_MACHINE_ID`` if set, else the OS's machine id (``/etc/machine-id``)."""
+    if os.environ.get("DATACAT_MACHINE_ID"):
+        return os.environ["DATACAT_MACHINE_ID"]
     for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
         try:
             with open(path) as handle:

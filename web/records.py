@@ -12,7 +12,7 @@ from __future__ import annotations
 from datacat.protocol import METRIC_TYPES
 
 __all__ = ["session_record", "event_record", "metric_record", "history_record", "state_doc",
-           "rollup_record", "UNREADABLE"]
+           "rollup_record", "issue_record", "UNREADABLE"]
 
 #: The name an item that is not a map at all is shown under.
 UNREADABLE = "(unreadable)"
@@ -188,11 +188,36 @@ def state_doc(value) -> dict:
 
 
 def rollup_record(item):
-    """A product rollup ``{product, version, total, by_status: {status: n}}``."""
+    """A product rollup ``{product, version, total, by_status: {status: n}, hung_sessions,
+    machines, crashed_machines, hung_machines}``."""
     return _fix(item, _ROLLUP, {})
 
 
 _ROLLUP = {"product": (_TEXT, lambda v: _str(v, "unknown")),
            "version": (_TEXT, lambda v: _str(v, "unknown")), "total": _COUNT,
+           "hung_sessions": _COUNT, "machines": _COUNT, "crashed_machines": _COUNT,
+           "hung_machines": _COUNT,
            "by_status": (_CHECK, lambda v: {str(k): _int(n) for k, n in v.items()}
                          if isinstance(v, dict) else {})}
+
+
+_ROW = {"count": _COUNT, "sessions": _COUNT, "machines": _COUNT, "first_seen": _OPT_NUM,
+        "last_seen": _OPT_NUM}
+_ISSUE = {"fingerprint": (_TEXT, lambda v: _str(v, "")), "type": (_TEXT, lambda v: _str(v, "")),
+          "message": (_TEXT, lambda v: _str(v, "")), **_ROW,
+          "products": (_CHECK, lambda v: _rows(v, {"product": _ROLLUP["product"], **_ROW})),
+          "versions": (_CHECK, lambda v: _rows(v, {"product": _ROLLUP["product"],
+                                                   "version": _ROLLUP["version"], **_ROW})),
+          "samples": (_CHECK, lambda v: [[_str(s[0], ""), _int(s[1])] for s in v
+                                         if isinstance(s, (list, tuple)) and len(s) == 2]
+                      if isinstance(v, list) else [])}
+
+
+def _rows(value, rules: dict) -> list:
+    return [_fix(row, rules, {}) for row in value if isinstance(row, dict)] \
+        if isinstance(value, list) else []
+
+
+def issue_record(item):
+    """An issue (``Store.issue``): figures, per product and version rows, samples."""
+    return _fix(item, _ISSUE, {})

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datacat.broker.store import Page, SessionQuery, Store
 from datacat.merge import deep_merge
 
-from .records import event_record, history_record, metric_record, rollup_record, session_record, state_doc
+from .records import (
+    event_record,
+    history_record,
+    issue_record,
+    metric_record,
+    rollup_record,
+    session_record,
+    state_doc,
+)
 
 __all__ = ["SafeStore"]
 
@@ -60,6 +68,17 @@ class SafeStore(Store):
 
     def products(self):
         return [rollup_record(r) for r in self.inner.products()]
+
+    def issues(self):
+        return [issue_record(i) for i in self.inner.issues()]
+
+    def issue(self, fingerprint):
+        issue = self.inner.issue(fingerprint)
+        return None if issue is None else issue_record(issue)
+
+    def issue_sessions(self, fingerprint, start=0, limit=100):
+        return [s for s in self.inner.issue_sessions(fingerprint, start, limit)
+                if isinstance(s, str)]
 
     def lost_sessions(self):
         return self.inner.lost_sessions()

@@ -18,10 +18,13 @@ import abc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL"]
+__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL",
+           "HEALTH"]
 
 #: Every status a session can have.
 STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
+#: Release-health counts of a product rollup, besides sessions by status (``Store.products``).
+HEALTH = ("hung_sessions", "machines", "crashed_machines", "hung_machines")
 #: Seconds an idempotency key's answer is kept (``SessionTxn.put_idempotent``).
 IDEMPOTENCY_TTL = 24 * 3600.0
 
@@ -100,6 +103,15 @@ class SessionTxn(abc.ABC):
         after ``IDEMPOTENCY_TTL``, and its space is reclaimed.
         """
 
+    @abc.abstractmethod
+    def note_issues(self, hits: list[list]) -> None:
+        """Attribute exception events this step appended to their issues.
+
+        ``hits`` as ``datacat.broker.issues`` describes them, each event's ``seq`` once.
+        They count with this step's writes, or later but surely (a backend may update
+        issues after the session's step, idempotently): an event is never counted twice.
+        """
+
 
 #: A step: reads and writes one session through its ``SessionTxn``. It may run more than
 #: once (a backend retries on conflict), so it touches nothing but the txn and the values
@@ -172,7 +184,26 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def products(self) -> list[dict]:
-        """Per product and version rollups: ``{product, version, total, by_status}``."""
+        """Per product and version rollups: ``{product, version, total, by_status,
+        hung_sessions, machines, crashed_machines, hung_machines}``: ``hung_sessions`` counts
+        its sessions that ever hung; ``machines`` the distinct ``machine_id`` of its sessions,
+        ``crashed_machines`` and ``hung_machines`` those with a session there that crashed,
+        that ever hung."""
+
+    @abc.abstractmethod
+    def issues(self) -> list[dict]:
+        """Every issue, as ``issue`` returns it (any order). Reads no events."""
+
+    @abc.abstractmethod
+    def issue(self, fingerprint: str) -> dict | None:
+        """An issue: ``fingerprint, type, message``, the ``count, sessions, machines,
+        first_seen, last_seen`` of every hit, the same per product (``products``) and per
+        product and version (``versions``), and ``samples``: up to ``issues.SAMPLES``
+        ``[session id, event seq]`` of the first events counted. ``None`` if unknown."""
+
+    @abc.abstractmethod
+    def issue_sessions(self, fingerprint: str, start: int = 0, limit: int = 100) -> list[str]:
+        """Ids of the sessions an issue was seen in, in the order first seen there."""
 
     @abc.abstractmethod
     def lost_sessions(self) -> set[str]:

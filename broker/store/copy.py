@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from ..issues import exception_hits
 from .base import SessionQuery, SessionTxn, Store
 
 __all__ = ["copy_store", "CopyReport", "COUNTS"]
@@ -77,11 +78,17 @@ def _write(txn: SessionTxn, sources: dict, present: set) -> None:
         present.add(txn.sid)
         return
     record, streams = source
-    session = {key: value for key, value in record.items() if key != "status_ix"}
+    session = {key: value for key, value in record.items()  # the destination's own notes
+               if key not in ("status_ix", "last_issue")}
     session.update({count_field: 0 for count_field in COUNTS})
     txn.apply_state(session, [dict(entry) for entry in streams["history"]])
-    txn.append("events", session, [dict(event) for event in streams["events"]])
+    events = [dict(event) for event in streams["events"]]
+    txn.append("events", session, events)
     txn.append("metrics", session, [dict(point) for point in streams["metrics"]])
+    # issues counted afresh, event by event, as ``apply`` counted them
+    hits = exception_hits(session, events)
+    if hits:
+        txn.note_issues(hits)
     txn.put_session(session)
 
 

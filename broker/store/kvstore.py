@@ -12,10 +12,14 @@ Keys (``\\x1f`` separates user-supplied parts):
   latest entry, so older ones are skipped); ``sx/<sid>`` the
   indexes a session was added to, written only once its product or version changed (the
   entries it left behind stay and are filtered out at query time)
-- ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version)
+- ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version);
+  ``rm/<product>\\x1f<version>\\x1f<machine>`` that machine's bits there: seen 1, crashed 2, hung 4
 - ``dm/<daemon_id>`` a daemon's liveness record, ``dm/`` the ids of daemons heard from;
   ``wk/<worker_id>``, ``wk/`` the same for ingest workers; ``lost/`` the ids of sessions
   whose status is ``lost``
+- ``is/<fp>`` an issue's record, ``is/`` the fingerprints; ``isx/<fp>\\x1f<sid>`` the last
+  event seq of that session counted in it and the scopes it was seen in; ``ism/<fp>\\x1f<machine>``
+  the scopes that machine was seen in; ``ix/i<fp>`` the issue's sessions (``broker/issues.py``)
 - ``ik/<sid>\\x1f<key>`` an idempotency key's ``{ts, answer}`` for one session;
   ``ikh/<hour>/<n>`` blocks of the keys stored in that hour (``ikc/<hour>`` their count),
   ``ikh/`` the hours listed, so a put deletes the keys of expired hours
@@ -27,7 +31,8 @@ from contextlib import contextmanager
 
 from datacat.merge import deep_merge
 
-from .base import Page, SessionQuery, Store
+from ..issues import issue_out
+from .base import HEALTH, Page, SessionQuery, Store
 from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
 from .dedup import check_seq
 from .kv import KVBackend
@@ -132,14 +137,17 @@ class KVStore(Store):
 
     def _index_ids(self, name: str, end: int) -> list[str]:
         """Up to ``_SCAN_CHUNK`` session ids of index ``name`` before position ``end``, newest first."""
-        start = max(0, end - _SCAN_CHUNK)
+        return self._index_range(name, max(0, end - _SCAN_CHUNK), end)[::-1]
+
+    def _index_range(self, name: str, start: int, end: int) -> list[str]:
+        """The ids at positions ``start .. end`` (``0 <= start < end``) of index ``name``."""
         blocks = range(start // BLOCK, (end - 1) // BLOCK + 1)
         raws = self._kv.get_many([f"ix/{name}/{b}" for b in blocks])
         ids = []
         for raw in raws:
             ids.extend(iter_items(raw or b""))
         first = blocks[0] * BLOCK
-        return ids[start - first:end - first][::-1]
+        return ids[start - first:end - first]
 
     def list_sessions(self, query: SessionQuery) -> Page:
         if query.limit < 1:
@@ -192,7 +200,23 @@ class KVStore(Store):
     def products(self):
         pairs = self._get("r/", [])
         raws = self._kv.get_many(["r/" + p + SEP + v for p, v in pairs])
-        return [unpack(raw) for raw in raws if raw is not None]
+        return [{**dict.fromkeys(HEALTH, 0), **unpack(raw)} for raw in raws if raw is not None]
+
+    def issues(self):
+        raws = self._kv.get_many(["is/" + issue for issue in self._get("is/", [])])
+        return [issue_out(unpack(raw)) for raw in raws if raw is not None]
+
+    def issue(self, fingerprint):
+        record = self._get("is/" + fingerprint)
+        return None if record is None else issue_out(record)
+
+    def issue_sessions(self, fingerprint, start=0, limit=100):
+        name = "i" + fingerprint
+        count = self._get("ixc/" + name, 0)
+        start, end = max(start, 0), min(count, max(start, 0) + max(limit, 0))
+        if start >= end:
+            return []
+        return self._index_range(name, start, end)
 
     def lost_sessions(self):
         return set(self._get("lost/", []))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..issues import fold, new_record, scopes
 from .base import IDEMPOTENCY_TTL, SessionTxn
 from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpack
 from .history import merge_entries
@@ -19,6 +20,8 @@ class KVTxn:
         self._writes: dict[str, bytes | None] = {}
         #: sid -> (status, product, version) as committed before this transaction (or None)
         self._first: dict[str, tuple | None] = {}
+        #: sid -> its hang count as last stored (release health counts its first hang)
+        self._hangs: dict[str, int] = {}
 
     def _get_raw(self, key: str) -> bytes | None:
         if key not in self._cache:
@@ -48,6 +51,7 @@ class KVTxn:
         session = unpack(self._get_raw("s/" + sid))
         if sid not in self._first:
             self._first[sid] = identity(session) if session else None
+            self._hangs[sid] = (session or {}).get("hang_count") or 0
         return session
 
     def put_session(self, session):
@@ -72,8 +76,36 @@ class KVTxn:
         was_lost, is_lost = before is not None and before[0] == "lost", after[0] == "lost"
         if was_lost != is_lost:
             self._track_lost(sid, is_lost)
-        self._first[sid] = after
+        hangs = session.get("hang_count") or 0
+        self._count_health(session, before, after, hangs > 0 and not self._hangs[sid])
+        self._first[sid], self._hangs[sid] = after, hangs
         self._set_raw("s/" + sid, pack(session))
+
+    def _count_health(self, session: dict, before: tuple | None, after: tuple,
+                      first_hang: bool) -> None:
+        """On its first hang, or a change of status, product or version: count in the
+        (product, version) rollup a session that hung (``hung_sessions``) and its machine:
+        seen, with a crashed session, with a session that ever hung (``machines``,
+        ``crashed_machines``, ``hung_machines``); ``rm/<product>␟<version>␟<machine>`` holds
+        the machine's bits there (1 seen, 2 crashed, 4 hung)."""
+        if before == after and not first_hang:
+            return
+        machine = session.get("machine_id")
+        bits = 0 if not (isinstance(machine, str) and machine) else \
+            1 | (2 if after[0] == "crashed" else 0) | (4 if session.get("hang_count") else 0)
+        pair = after[1] + SEP + after[2]
+        key = "rm/" + pair + SEP + str(machine)
+        was = unpack(self._get_raw(key), 0) if bits else 0
+        if not first_hang and was | bits == was:
+            return
+        rollup = unpack(self._get_raw("r/" + pair))
+        rollup["hung_sessions"] = rollup.get("hung_sessions", 0) + first_hang
+        for bit, name in ((1, "machines"), (2, "crashed_machines"), (4, "hung_machines")):
+            if bits & bit and not was & bit:
+                rollup[name] = rollup.get(name, 0) + 1
+        if was | bits != was:
+            self._set_raw(key, pack(was | bits))
+        self._set_raw("r/" + pair, pack(rollup))
 
     def _track_lost(self, sid: str, lost: bool) -> None:
         sessions = unpack(self._get_raw("lost/"), [])
@@ -139,6 +171,48 @@ class KVTxn:
         for block in blocks:
             self._set_raw(block, None)
         self._set_raw(f"ikc/{hour}", None)
+
+    def note_issues(self, sid: str, hits: list[list]) -> None:
+        """Fold each hit into ``is/<fp>`` (``is/`` lists the fingerprints). ``isx/<fp>␟<sid>``
+        holds ``[last seq counted, scopes seen]`` of that session, ``ism/<fp>␟<machine>``
+        the scopes that machine was seen in; ``ix/i<fp>`` lists the issue's sessions.
+        Each record is read and written once per call, however many hits it has."""
+        touched: dict[str, bytes | None] = {}  # key -> its value, written at the end
+        values: dict[str, object] = {}
+
+        def get(key: str, default=None):
+            if key not in values:
+                values[key] = unpack(self._get_raw(key), default)
+            return values[key]
+
+        for hit in hits:
+            issue, seq, machine = hit[0], hit[1], hit[5]
+            mark_key = "isx/" + issue + SEP + sid
+            last, seen = get(mark_key) or [-1, []]
+            if seq <= last:
+                continue
+            record = get("is/" + issue)
+            if record is None:
+                values["is/" + issue] = record = new_record(hit)
+                values["is/"] = get("is/", []) + [issue]
+                touched["is/"] = None
+            if not seen:
+                self._index_one("i" + issue, sid)
+            hit_scopes = scopes(hit[3], hit[4])
+            new_session = {scope for scope in hit_scopes if scope not in seen}
+            new_machine = set()
+            if machine:
+                machine_key = "ism/" + issue + SEP + machine
+                known = get(machine_key, [])
+                new_machine = {scope for scope in hit_scopes if scope not in known}
+                if new_machine:
+                    values[machine_key] = known + sorted(new_machine)
+                    touched[machine_key] = None
+            fold(record, hit, sid, new_session, new_machine)
+            values[mark_key] = [seq, seen + sorted(new_session)]
+            touched[mark_key] = touched["is/" + issue] = None
+        for key in touched:
+            self._set_raw(key, pack(values[key]))
 
     def _index(self, sid: str, names) -> None:
         for name in names:
@@ -214,6 +288,9 @@ class SessionView(SessionTxn):
 
     def put_idempotent(self, key, answer, now):
         self._txn.put_idempotent(self.sid, key, answer, now)
+
+    def note_issues(self, hits):
+        self._txn.note_issues(self.sid, hits)
 
 
 def identity(session: dict) -> tuple:

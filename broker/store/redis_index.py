@@ -4,7 +4,10 @@
   the session was first stored;
 - ``ix:s:<status>``, ``ix:vs:<product>␟<version>␟<status>``: scored by when it entered
   that status (a session is in the set of its current status only);
-- ``pairs``: every (product, version) seen. A rollup is the cardinality of those sets.
+- ``pairs``: every (product, version) seen. A rollup is the cardinality of those sets;
+- ``hx:<product>␟<version>``: its sessions that ever hung; ``mx:``, ``mxc:``, ``mxh:`` +
+  ``<product>␟<version>``: the machine ids of its sessions, of its crashed sessions, of its
+  sessions that ever hung.
 
 Every operation is idempotent (``ZADD`` of a fixed score, ``ZREM``, ``SADD``), so indexing
 a session again from its record changes nothing: a replayed part re-indexes safely.
@@ -15,7 +18,7 @@ from __future__ import annotations
 from .base import STATUSES, SessionQuery
 from .codec import SEP, pack
 
-__all__ = ["index_session", "walk_key", "rollup_keys"]
+__all__ = ["index_session", "walk_key", "rollup_keys", "health_keys"]
 
 
 def _pair(product: str, version: str) -> str:
@@ -25,17 +28,27 @@ def _pair(product: str, version: str) -> str:
 def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> None:
     """Queue the index and rollup commands that file ``session`` under its current identity.
 
-    ``note`` is ``[identity before its last step, status entered at, first stored at]``;
-    entries under the identity before are removed.
+    ``note`` is ``[identity before its last step, status entered at, first stored at]``
+    (then the issue hits, filed by ``redis_issues``); entries under the identity before
+    are removed.
     """
     status, product, version = session["status"], session["product"], session["version"]
-    before, status_at, first_at = note
+    before, status_at, first_at = note[:3]
     ix, pair = prefix + "ix:", _pair(product, version)
     for key in (ix + "all", ix + "p:" + product, ix + "v:" + pair):
         pipe.zadd(key, {sid: first_at}, nx=True)
     pipe.zadd(ix + "s:" + status, {sid: status_at})
     pipe.zadd(ix + "vs:" + pair + SEP + status, {sid: status_at})
     pipe.sadd(prefix + "pairs", pack([product, version]))
+    machine, hung = session.get("machine_id"), (session.get("hang_count") or 0) > 0
+    if hung:
+        pipe.sadd(prefix + "hx:" + pair, sid)
+    if machine and isinstance(machine, str):
+        pipe.sadd(prefix + "mx:" + pair, machine)
+        if status == "crashed":
+            pipe.sadd(prefix + "mxc:" + pair, machine)
+        if hung:
+            pipe.sadd(prefix + "mxh:" + pair, machine)
     if before is None:
         return
     old_status, old_product, old_version = before
@@ -65,3 +78,9 @@ def rollup_keys(prefix: str, product: str, version: str) -> list[str]:
     """The sets whose cardinalities are a rollup: the pair's sessions, then one per status."""
     pair = _pair(product, version)
     return [f"{prefix}ix:v:{pair}"] + [f"{prefix}ix:vs:{pair}{SEP}{s}" for s in STATUSES]
+
+
+def health_keys(prefix: str, product: str, version: str) -> list[str]:
+    """The sets whose cardinalities are the pair's ``HEALTH`` counts, in that order."""
+    pair = _pair(product, version)
+    return [f"{prefix}{name}:{pair}" for name in ("hx", "mx", "mxc", "mxh")]

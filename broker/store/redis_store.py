@@ -11,7 +11,7 @@ slot and its step is one server-side script, valid on Cluster):
   entry ``n * BLOCK``
 - ``dd`` hash: daemon id -> last batch seq applied in full; ``dm``, ``wk`` hashes: daemon
   and worker records
-- indexes and rollups: see ``redis_index.py``
+- indexes and rollups: see ``redis_index.py``; issues: see ``redis_issues.py``
 
 A batch: one pipelined read of every session, the steps in Python, one pipelined
 compare-and-set per session (``redis_txn.py``; conflicts are read and run again), then the
@@ -27,11 +27,12 @@ import redis
 from datacat.merge import deep_merge
 
 from ..errors import StoreError
-from .base import STATUSES, Page, SessionQuery, Store
+from .base import HEALTH, STATUSES, Page, SessionQuery, Store
 from .codec import BLOCK, STREAMS, pack, unpack
 from .dedup import check_seq
 from .redis_conn import connect
-from .redis_index import index_session, rollup_keys
+from .redis_index import health_keys, index_session, rollup_keys
+from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
 
@@ -65,6 +66,7 @@ class RedisStore(Store):
         self._cas = self._client.script_load(CAS_SCRIPT)
         self._delete_if = self._client.script_load(_DELETE_IF_SCRIPT)
         self._raise = self._client.script_load(_RAISE_SCRIPT)
+        self._issue = self._client.script_load(ISSUE_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -134,15 +136,30 @@ class RedisStore(Store):
         """
         if not due:
             return
-        files, marks = self._pipe(), self._pipe()
-        for sid, session, note, _ in due:
-            index_session(files, self._prefix, sid, session, note)
-        files.execute()
+        self._file(due)
+        marks = self._pipe()
         marked = [(sid, mark) for sid, _, _, mark in due if mark is not None]
         for sid, mark in marked:
             marks.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
         if marked:
             marks.execute()
+
+    def _file(self, due: list) -> None:
+        """Send the index commands and issue hits of ``due`` (all idempotent); sent again
+        once if a node had lost the scripts (restarted or flushed)."""
+        for attempt in range(2):
+            files = self._pipe()
+            for sid, session, note, _ in due:
+                index_session(files, self._prefix, sid, session, note)
+                if len(note) > 3:
+                    file_hits(files, self._issue, self._prefix, sid, note[3])
+            try:
+                files.execute()
+                return
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise
+                self._load_scripts()
 
     def get_session(self, sid):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "r"))
@@ -186,13 +203,31 @@ class RedisStore(Store):
         for product, version in pairs:
             for key in rollup_keys(self._prefix, product, version):
                 counts.zcard(key)
-        values, width = counts.execute() if pairs else [], len(STATUSES) + 1
+            for key in health_keys(self._prefix, product, version):
+                counts.scard(key)
+        values, width = counts.execute() if pairs else [], len(STATUSES) + 1 + len(HEALTH)
         rollups = []
         for n, (product, version) in enumerate(pairs):
-            total, *by_status = values[n * width:(n + 1) * width]
+            total, *rest = values[n * width:(n + 1) * width]
             rollups.append({"product": product, "version": version, "total": total,
-                            "by_status": dict(zip(STATUSES, by_status))})
+                            "by_status": dict(zip(STATUSES, rest)),
+                            **dict(zip(HEALTH, rest[len(STATUSES):]))})
         return rollups
+
+    def issues(self):
+        fingerprints = sorted(raw.decode() for raw in self._client.smembers(self._prefix + "issues"))
+        return [issue for issue in read_issues(self._client, self._prefix, fingerprints) if issue]
+
+    def issue(self, fingerprint):
+        return read_issues(self._client, self._prefix, [fingerprint])[0]
+
+    def issue_sessions(self, fingerprint, start=0, limit=100):
+        if limit <= 0:
+            return []
+        start = max(start, 0)
+        raws = self._client.lrange(issue_keys(self._prefix, fingerprint)[3], start,
+                                   start + limit - 1)
+        return [raw.decode() for raw in raws]
 
     def lost_sessions(self):
         return {sid.decode() for sid in self._client.zrange(self._prefix + "ix:s:lost", 0, -1)}

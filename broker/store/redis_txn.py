@@ -79,7 +79,7 @@ class RedisSessionTxn(SessionTxn):
         self.answer: tuple[str, bytes] | None = None  # (key, packed answer) to store
         self._record, self._state_raw = record, state
         #: [identity its indexes were last filed under, or None; time it entered its
-        #: status; time first stored]
+        #: status; time first stored(; issue hits to file)]
         self.note = unpack(note) or [None, None, None]
         self.pending = pending  # its last index update did not finish
         self._state: dict | None = None
@@ -88,6 +88,7 @@ class RedisSessionTxn(SessionTxn):
         self._snapshots: list[bytes] = []
         self.session: dict | None = None  # what put_session stored
         self.moved = False  # a new session, or its status, product or version changed
+        self._hits: list[list] = []  # issue hits of this step
 
     def get_session(self):
         return unpack(self._record)
@@ -122,12 +123,22 @@ class RedisSessionTxn(SessionTxn):
     def put_idempotent(self, key, answer, now):
         self.answer = (key, pack({"ts": now, "answer": answer}))
 
+    def note_issues(self, hits):
+        self._hits += hits
+
     def put_session(self, session):
+        """Also notes the step's issue hits (``note[3]``, with those of an index update
+        still pending): they are filed with the indexes, after the step (as is a new
+        hang, for release health)."""
         before = self.get_session()
         self.session = session
-        self.moved = self.pending or before is None or identity(before) != identity(session)
+        self.moved = self.pending or before is None or identity(before) != identity(session) \
+            or bool(self._hits) or before.get("hang_count") != session.get("hang_count")
+        pending_hits = self.note[3] if self.pending and len(self.note) > 3 else []
         if not self.pending:  # else the identity last filed is still the one noted
             self.note = [list(identity(before)) if before else None, self.note[1], self.note[2]]
+        self.note = self.note[:3] + ([pending_hits + self._hits]
+                                     if pending_hits or self._hits else [])
 
     def stamp(self, position: int) -> None:
         """Note the index scores: when first stored, when it entered its status.

@@ -13,7 +13,7 @@ from datacat.web.settings import WebSettings
 from datacat.web.validation import body_rule, check_body, openapi_path, to_json_schema
 
 #: Routes that are not REST: dashboard pages and files, Swagger UI's files.
-NOT_REST = re.compile(r"^/($|sessions|products|dashboard/|static|vendor/|docs/)")
+NOT_REST = re.compile(r"^/($|sessions|products|issues|compare|dashboard/|static|vendor/|docs/)")
 
 
 def app_operations() -> set[tuple[str, str]]:

@@ -171,8 +171,13 @@ def test_products_count_sessions_by_status(web):
     web.seed({sids[1]: {"lifecycle": [[int(Kind.CRASH), T0, {"reason": "x"}]]}})
     items = [r for r in web.client.get("/api/v1/products").json()["items"]
              if r["product"] == product]
+    none = {"machines": 0, "crashed_machines": 0, "hung_machines": 0, "hung_sessions": 0,
+            "crash_free_machines": None, "hang_free_machines": None,  # no machine ids
+            "hang_free_sessions": 1.0}
     assert items == [
         {"product": product, "version": "1.0", "total": 3,
-         "by_status": {"active": 1, "ended": 1, "crashed": 1}},
-        {"product": product, "version": "2.0", "total": 1, "by_status": {"active": 1}},
+         "by_status": {"active": 1, "ended": 1, "crashed": 1},
+         "crash_free_sessions": pytest.approx(2 / 3), **none},
+        {"product": product, "version": "2.0", "total": 1, "by_status": {"active": 1},
+         "crash_free_sessions": 1.0, **none},
     ]

@@ -50,6 +50,7 @@ ENV.policies["json.dumps_function"] = dumps
 ENV.policies["json.dumps_kwargs"] = {}
 ENV.filters.update(when=when, duration=duration, segment=lambda text: quote(str(text), safe=""),
                    pct=lambda v: "—" if v is None else f"{v:.1f}%", traceback=exception_text,
+                   utc_text=lambda v: f"{v[:10]} {v[11:19]} UTC" if v else "—",
                    pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=repr))
 ENV.globals.update(STATUS_COLORS=STATUS_COLORS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datacat.broker.store import STATUSES
 
 from ..idempotency import HEADER
+from ..issue_list import RELEASE_STATUSES, SORTS
 from ..params import MAX_PAGE
 from ..routes.v1_sessions import MAX_STREAM_PAGE
 from .build import SID, json_body, json_ok, op, param, query, ref, time_query
@@ -22,6 +23,14 @@ _STREAM = [SID, query("start", {"type": "integer", "minimum": 0, "maximum": 2**6
                       "0-based position of the first item"),
            query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_STREAM_PAGE},
                  f"page size (1..{MAX_STREAM_PAGE}, default 100)")]
+_ISSUE_FILTERS = [
+    query("product", {"type": "string"}, "figures of this product only"),
+    query("version", {"type": "string"}, "figures of this version of the product only"),
+    query("status", {"type": "string", "enum": list(RELEASE_STATUSES)},
+          "only issues with this release status in that version (needs product and version)"),
+    time_query("since", "last seen at or after"), time_query("until", "first seen at or before"),
+    query("sort", {"type": "string", "enum": list(SORTS)}, "largest first (default count)"),
+    _LIMIT, query("cursor", {"type": "string"}, "next_cursor of the previous page")]
 _OK = {"200": json_ok(ref("Ok"))}
 _WRITE_ERRORS = (400, 404, 413, 415, 422)
 _KEY = param(HEADER, "header", {"type": "string", "minLength": 1, "maxLength": 255},
@@ -81,6 +90,14 @@ API_PATHS = {
     "/api/v1/products": {"get": op(
         "products", "Session counts per product and version, by status",
         {"200": json_ok(ref("Products"))}, errors=(503,))},
+    "/api/v1/issues": {"get": op(
+        "issues", "Exceptions grouped into issues, largest first, cursor-paged",
+        {"200": json_ok(ref("IssuePage"))}, params=_ISSUE_FILTERS, errors=(400, 503))},
+    "/api/v1/issues/{fingerprint}": {"get": op(
+        "issues", "An issue: figures per version, sample events, its first sessions",
+        {"200": json_ok(ref("IssueDetail"))},
+        params=[param("fingerprint", "path", {"type": "string"}, "the issue's fingerprint")],
+        errors=(404, 503))},
     "/api/v1/stats": {"get": op(
         "operations", "The pipeline's own counters: daemons, broker, ingest workers",
         {"200": json_ok(ref("Stats"))}, errors=(503,))},

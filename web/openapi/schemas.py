@@ -70,6 +70,23 @@ _METRIC_POINT = _object({
     "tags": _ANY_OBJECT, "metadata": _ANY_OBJECT,
 })
 
+_HEALTH = ("hung_sessions", "machines", "crashed_machines", "hung_machines")
+_RATES = ("crash_free_sessions", "crash_free_machines", "hang_free_sessions",
+          "hang_free_machines")
+_FIGURES = {"count": {"type": "integer", "description": "exception events"},
+            "sessions": {"type": "integer"}, "machines": {"type": "integer"},
+            "first_seen": _TIME, "last_seen": _TIME}
+_ISSUE = _object({
+    "fingerprint": {"type": "string"}, "type": {"type": "string"}, "message": {"type": "string"},
+    **_FIGURES,
+    "first_version": {"type": "object", "additionalProperties": {"type": "string"},
+                      "description": "product -> the first version the issue was seen in"},
+    "versions": {"type": "array", "items": _object({
+        "product": {"type": "string"}, "version": {"type": "string"}, **_FIGURES,
+        "status": nullable("string", enum=["new", "regressed", "ongoing"])})}},
+    ("fingerprint", "type", "message", "count", "sessions", "machines", "first_version",
+     "versions"))
+
 SCHEMAS = {
     "Error": _object({"error": {"type": "string"}, "detail": {"type": "string"}},
                      ("error", "detail")),
@@ -98,6 +115,14 @@ SCHEMAS = {
     "HistoryPage": _page("HistoryEntry", next=_INT, total={"type": "integer"}),
     "StateAt": _object({"at": _TIME, "state": _ANY_OBJECT}, ("at", "state")),
     "Products": _page("ProductRollup"),
+    "Issue": _ISSUE,
+    "IssuePage": _page("Issue", next_cursor=_STR),
+    "IssueDetail": _with(
+        "Issue",
+        samples={"type": "array", "items": _object({
+            "session_id": {"type": "string"}, "seq": {"type": "integer"},
+            "event": {"allOf": [ref("Event")], "nullable": True}})},
+        affected_sessions={"type": "array", "items": ref("Session")}),
     "Stats": _object({
         "daemons": {"type": "array", "items": _ANY_OBJECT,
                     "description": "each daemon's last report: id, host, last_seen, watching "
@@ -111,8 +136,10 @@ SCHEMAS = {
     "ProductRollup": _object({"product": {"type": "string"}, "version": {"type": "string"},
                               "total": {"type": "integer"},
                               "by_status": {"type": "object",
-                                            "additionalProperties": {"type": "integer"}}},
-                             ("product", "version", "total", "by_status")),
+                                            "additionalProperties": {"type": "integer"}},
+                              **{name: {"type": "integer"} for name in _HEALTH},
+                              **{name: {**_NUM, "minimum": 0, "maximum": 1} for name in _RATES}},
+                             ("product", "version", "total", "by_status", *_HEALTH, *_RATES)),
     "Series": _object({"metric": {"type": "string"}, "from": _TIME, "to": _TIME,
                        "step": {"type": "number"},
                        "columns": {"type": "array", "items": {"type": "string"}},
