@@ -108,7 +108,7 @@ def test_apps_asking_for_other_brokers_get_a_daemon_of_their_own(tmp_path):
     try:
         apps = [_app(env) for env in envs]
         statuses = []
-        for (app, sid, flushed), env in zip(apps, envs):
+        for (_, sid, flushed), env in zip(apps, envs):
             assert flushed == "True"
             statuses.append(json.loads(datacat("daemon", "status", "--json", env=env).stdout))
             assert [w["sid"] for w in statuses[-1]["watched"]] == [sid]
