@@ -18,8 +18,7 @@ from collections import Counter
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from datacat.curve import is_loopback
-from datacat.daemon.uplink import CurveKeys
+from datacat.curve import CurveKeys, is_loopback
 from datacat.ids import uuid7
 from datacat.process import on_stop_signals
 from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
@@ -49,9 +48,7 @@ class IngestWorker:
         self._socket = self._context.socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 1000)
         if curve is not None:  # encrypted, and the broker admits only allow-listed worker keys
-            self._socket.curve_serverkey = curve.server_public
-            self._socket.curve_publickey = curve.public
-            self._socket.curve_secretkey = curve.secret
+            curve.apply(self._socket)
         elif stack_secret:  # the broker admits only workers of its own stack
             self._socket.plain_username = b"worker"
             self._socket.plain_password = stack_secret.encode()

@@ -1,20 +1,38 @@
-"""CurveZMQ keys for the daemon -> broker link: make them, load them, apply them to sockets."""
+"""CurveZMQ keys for the daemon -> broker and worker -> broker links: make them, load them,
+apply them to sockets."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import zmq
 import zmq.auth
 
-__all__ = ["generate_keys", "load_keys", "load_public_key", "is_loopback", "CurveError"]
+__all__ = ["generate_keys", "load_keys", "load_public_key", "is_loopback", "CurveError",
+           "CurveKeys"]
 
 
 class CurveError(ValueError):
     """A key file is missing or not a CURVE certificate."""
+
+
+@dataclass(frozen=True)
+class CurveKeys:
+    """A CURVE client's keys: the server's public key and the client's own pair."""
+
+    server_public: bytes
+    public: bytes
+    secret: bytes
+
+    def apply(self, sock: zmq.Socket) -> None:
+        """Make ``sock`` a CURVE client of the server with these keys (before it connects)."""
+        sock.curve_serverkey = self.server_public
+        sock.curve_publickey = self.public
+        sock.curve_secretkey = self.secret
 
 
 def generate_keys(directory: Path, name: str, overwrite: bool = False) -> tuple[Path, Path]:

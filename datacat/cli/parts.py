@@ -75,8 +75,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _worker_keys(values: dict):
     """The worker's CURVE keys (``None`` without ``ingest.broker_public_key``)."""
-    from datacat.curve import load_keys, load_public_key
-    from datacat.daemon.uplink import CurveKeys
+    from datacat.curve import CurveKeys, load_keys, load_public_key
 
     if not values["broker_public_key"]:
         return None

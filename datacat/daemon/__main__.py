@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 from ..config import ConfigError, resolve
-from ..curve import CurveError, load_keys, load_public_key
+from ..curve import CurveError, CurveKeys, load_keys, load_public_key
 from ..process import collect_rarely
 from ..runtime import runtime_paths, spool_directory
 from .delivery import SpoolSettings
 from .server import AlreadyRunning, Daemon, DaemonSettings
-from .uplink import CurveKeys
 
 __all__ = ["main", "add_arguments", "run_daemon", "daemon_settings"]
 

@@ -13,6 +13,7 @@ import msgpack
 import zmq
 
 from ..autostart import hold_lock
+from ..curve import CurveKeys
 from ..process import on_stop_signals
 from ..protocol import build_batch, encode_batch, new_daemon_identity
 from ..runtime import RuntimePaths
@@ -22,7 +23,7 @@ from .intake import Intake
 from .probe import SleepClock
 from .registry import load_registry, save_registry
 from .spills import drain_spills
-from .uplink import CurveKeys, Uplink
+from .uplink import Uplink
 from .watch import Watcher
 from .window import SessionWindow, Windows
 

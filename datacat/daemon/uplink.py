@@ -11,21 +11,13 @@ from dataclasses import dataclass
 
 import zmq
 
+from ..curve import CurveKeys
 from ..protocol import ProtocolError, decode_ack
 from .spool import BatchSpool, SpoolEntry
 
-__all__ = ["Uplink", "Backoff", "CurveKeys"]
+__all__ = ["Uplink", "Backoff"]
 
 log = logging.getLogger("datacat.daemon.uplink")
-
-
-@dataclass(frozen=True)
-class CurveKeys:
-    """The broker's public key and this daemon's key pair."""
-
-    server_public: bytes
-    public: bytes
-    secret: bytes
 
 
 @dataclass
@@ -47,9 +39,7 @@ class Uplink:
         self.socket = context.socket(zmq.DEALER)
         self.socket.setsockopt(zmq.LINGER, 0)
         if curve is not None:
-            self.socket.curve_serverkey = curve.server_public
-            self.socket.curve_publickey = curve.public
-            self.socket.curve_secretkey = curve.secret
+            curve.apply(self.socket)
         self.socket.setsockopt(zmq.IMMEDIATE, 1)
         self.socket.setsockopt(zmq.SNDHWM, 10)
         for endpoint in endpoints:
