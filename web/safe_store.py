@@ -83,6 +83,9 @@ class SafeStore(Store):
     def lost_sessions(self):
         return self.inner.lost_sessions()
 
+    def children(self, sid, limit=100):
+        return [child for child in self.inner.children(sid, limit) if isinstance(child, str)]
+
     def daemons(self):
         return [d for d in self.inner.daemons() if isinstance(d, dict)]
 

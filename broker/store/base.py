@@ -210,6 +210,11 @@ class Store(abc.ABC):
         """Ids of the sessions whose status is ``lost``."""
 
     @abc.abstractmethod
+    def children(self, sid: str, limit: int = 100) -> list[str]:
+        """Ids of the first ``limit`` sessions created with ``parent_session_id == sid``,
+        oldest first (kept at write time: a child costs one index entry)."""
+
+    @abc.abstractmethod
     def daemons(self) -> list[dict]:
         """Liveness records of every daemon heard from and not yet retired."""
 

@@ -7,9 +7,10 @@ Keys (``\\x1f`` separates user-supplied parts):
   state patches, each block a concatenation of msgpack items (appending never decodes)
 - ``hs/<sid>/<n>``: state snapshot before history block ``n`` (cheap ``state_at``)
 - ``ix/<index>/<n>`` blocks of session ids in arrival order, ``ixc/<index>`` their count,
-  for the indexes ``all``, ``p<product>``, ``v<product>\\x1f<version>`` and ``s<status>`` (a
-  session is appended each time it enters the status; its record's ``status_ix`` names its
-  latest entry, so older ones are skipped); ``sx/<sid>`` the
+  for the indexes ``all``, ``p<product>``, ``v<product>\\x1f<version>``, ``c<parent id>`` (the
+  sessions created with that parent) and ``s<status>`` (a session is appended each time it
+  enters the status; its record's ``status_ix`` names its latest entry, so older ones are
+  skipped); ``sx/<sid>`` the
   indexes a session was added to, written only once its product or version changed (the
   entries it left behind stay and are filtered out at query time)
 - ``r/<product>\\x1f<version>`` status rollups, ``r/`` the list of known (product, version);
@@ -36,7 +37,7 @@ from .base import HEALTH, Page, SessionQuery, Store
 from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
 from .dedup import check_seq
 from .kv import KVBackend
-from .kvtxn import KVTxn, SessionView
+from .kvtxn import CHILDREN, KVTxn, SessionView
 
 __all__ = ["KVStore", "BLOCK", "matches"]
 
@@ -220,6 +221,10 @@ class KVStore(Store):
 
     def lost_sessions(self):
         return set(self._get("lost/", []))
+
+    def children(self, sid, limit=100):
+        count = min(self._get("ixc/" + CHILDREN + sid, 0), limit)
+        return self._index_range(CHILDREN + sid, 0, count) if count > 0 else []
 
     def daemons(self):
         return self._peers("dm/")

@@ -8,7 +8,10 @@ from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpa
 from .history import merge_entries
 from .kv import KVBackend
 
-__all__ = ["KVTxn", "SessionView", "identity"]
+__all__ = ["KVTxn", "SessionView", "identity", "CHILDREN"]
+
+#: The index of a session's children is named this, then the parent's id.
+CHILDREN = "c"
 
 
 class KVTxn:
@@ -62,6 +65,8 @@ class KVTxn:
         if before is None:
             self._index(sid, index_names(*after[1:]))
             self._bump_rollup(after[1:], None, after[0])
+            if isinstance(session.get("parent_session_id"), str):
+                self._index_one(CHILDREN + session["parent_session_id"], sid)
         elif before[1:] != after[1:]:  # product or version changed: move indexes and rollups
             known = unpack(self._get_raw("sx/" + sid)) or list(index_names(*before[1:]))
             added = [name for name in index_names(*after[1:]) if name not in known]

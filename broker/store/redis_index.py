@@ -18,11 +18,16 @@ from __future__ import annotations
 from .base import STATUSES, SessionQuery
 from .codec import SEP, pack
 
-__all__ = ["index_session", "walk_key", "rollup_keys", "health_keys"]
+__all__ = ["index_session", "walk_key", "rollup_keys", "health_keys", "children_key"]
 
 
 def _pair(product: str, version: str) -> str:
     return product + SEP + version
+
+
+def children_key(prefix: str, parent: str) -> str:
+    """The sorted set of a session's children, in the parent's slot."""
+    return f"{prefix}{{{parent}}}:ch"
 
 
 def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> None:
@@ -40,6 +45,9 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
     pipe.zadd(ix + "s:" + status, {sid: status_at})
     pipe.zadd(ix + "vs:" + pair + SEP + status, {sid: status_at})
     pipe.sadd(prefix + "pairs", pack([product, version]))
+    parent = session.get("parent_session_id")
+    if isinstance(parent, str):
+        pipe.zadd(children_key(prefix, parent), {sid: first_at}, nx=True)
     machine, hung = session.get("machine_id"), (session.get("hang_count") or 0) > 0
     if hung:
         pipe.sadd(prefix + "hx:" + pair, sid)

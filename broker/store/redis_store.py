@@ -31,7 +31,7 @@ from .base import HEALTH, STATUSES, Page, SessionQuery, Store
 from .codec import BLOCK, STREAMS, pack, unpack
 from .dedup import check_seq
 from .redis_conn import connect
-from .redis_index import health_keys, index_session, rollup_keys
+from .redis_index import children_key, health_keys, index_session, rollup_keys
 from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
@@ -231,6 +231,12 @@ class RedisStore(Store):
 
     def lost_sessions(self):
         return {sid.decode() for sid in self._client.zrange(self._prefix + "ix:s:lost", 0, -1)}
+
+    def children(self, sid, limit=100):
+        if limit < 1:
+            return []
+        return [child.decode() for child in
+                self._client.zrange(children_key(self._prefix, sid), 0, limit - 1)]
 
     def get_daemon(self, daemon_id):
         return unpack(self._client.hget(self._prefix + "dm", daemon_id))

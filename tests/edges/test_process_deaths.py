@@ -244,3 +244,7 @@ def test_children_link_to_their_parent_however_they_start(stack, warm_daemon, tm
     for how, sid in children.items():
         session = _final(stack, sid, "ended")
         assert session["parent_session_id"] == parent, how
+    page = stack.get(f"/sessions/{parent}").text  # the dashboard shows the tree
+    for how, sid in children.items():
+        assert f'href="/sessions/{sid}"' in page, how
+    assert f'href="/sessions/{parent}"' in stack.get(f"/sessions/{children['spawn']}").text

@@ -27,6 +27,10 @@ def header(session: dict, now: float) -> dict:
             "hangs": len(session.get("hangs") or ()), "live": live}
 
 
+#: Child sessions listed on a session's page.
+CHILDREN_SHOWN = 100
+
+
 def session_page(store: Store, session: dict, now: float, events_query: EventQuery) -> dict:
     """The template context of ``/sessions/{id}`` (figures as dicts)."""
     events, first_event = _tail(store, "events", session, TIMELINE_EVENTS)
@@ -52,4 +56,5 @@ def session_page(store: Store, session: dict, now: float, events_query: EventQue
         "events": found, "events_query": events_query,
         "levels": sorted({str(e.get("level")) for e in events if e.get("level")}),
         "categories": sorted({str(e.get("category")) for e in events if e.get("category")}),
+        "children": store.children(session["id"], CHILDREN_SHOWN),
     }
