@@ -37,7 +37,7 @@ __all__ = [
     "PROTOCOL_VERSION", "Kind", "Limits", "METRIC_TYPES", "InvalidData", "ProtocolError",
     "RECORD_FIELDS", "LIFECYCLE_KINDS",
     "Frame", "FrameEncoder", "encode_frame", "decode_frame", "encode_batch", "decode_batch", "build_batch",
-    "daemon_id_of", "new_daemon_identity",
+    "daemon_id_of", "new_daemon_identity", "frame_sender",
     "build_part", "field_positions", "OPEN_FIELD",
     "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree",
 ]
@@ -442,6 +442,20 @@ def _dropped_totals(dropped: Any) -> dict:
             for k, v in dropped.items()):
         raise ProtocolError("malformed", "bad drop counts")
     return dropped
+
+
+def frame_sender(data: bytes) -> tuple[str, int] | None:
+    """``(client_id, seq)`` read from a frame's head without decoding its records; ``None``
+    if the head is not a frame's (``decode_frame`` then says why)."""
+    try:
+        unpacker = msgpack.Unpacker(raw=False, max_buffer_size=len(data))
+        unpacker.feed(data)
+        if unpacker.read_array_header() != 5 or unpacker.unpack() != PROTOCOL_VERSION:
+            return None
+        client_id, seq = unpacker.unpack(), unpacker.unpack()
+    except Exception:  # noqa: BLE001 - any failure: not a frame's head
+        return None
+    return (client_id, seq) if type(client_id) is str and type(seq) is int else None
 
 
 def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = True) -> Frame:

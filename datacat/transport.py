@@ -210,22 +210,26 @@ class Transport:
         reply = ask(self.paths.control_endpoint, {"op": "seen", "client": self.client_id},
                     timeout=CONFIRM_INTERVAL)
         if reply is not None and isinstance(reply.get("seq"), int):
-            if reply.get("daemon") != self._daemon_id or reply["seq"] < self._confirmed:
-                self._resume(reply)
-            self._confirmed_up_to(reply["seq"])
+            self._seen(reply)
         elif self._autostart and not daemon_running(self.paths):
             self._replace_daemon()
 
-    def _resume(self, reply: dict) -> None:
-        """A daemon other than the last one answered, or it knows less than it did: tell it
-        which frames an earlier daemon had, and send it every one after them again."""
-        first = self._daemon_id is None and reply["seq"] >= self._confirmed
-        self._daemon_id = reply.get("daemon")
-        if first:
+    def _seen(self, reply: dict) -> None:
+        """The daemon's answer to ``seen``: forget the frames it has. A daemon other than the
+        last one that answered (or one that knows less than it did) is told which frames an
+        earlier daemon had on disk (``resume``) and gets every later frame again; it skips
+        any it already has, so a resend costs nothing but the bytes."""
+        seq = reply["seq"]
+        changed = reply.get("daemon") != self._daemon_id or seq < self._confirmed
+        self._confirmed_up_to(seq)
+        if not changed:
             return
-        log.warning("datacat: a new daemon serves this process; sending it what it lacks")
-        ask(self.paths.control_endpoint, {"op": "resume", "client": self.client_id,
-                                          "seq": self._confirmed}, timeout=CONFIRM_INTERVAL)
+        if self._daemon_id is not None:
+            log.warning("datacat: a new daemon serves this process; sending it what it lacks")
+        self._daemon_id = reply.get("daemon")
+        if seq < self._confirmed:
+            ask(self.paths.control_endpoint, {"op": "resume", "client": self.client_id,
+                                              "seq": self._confirmed}, timeout=CONFIRM_INTERVAL)
         with self._lock:
             self._requeue_unconfirmed()
 
@@ -247,7 +251,7 @@ class Transport:
         with self._lock:
             self._connect()
             self._requeue_unconfirmed()
-        self._daemon_id = None  # the next answer comes from the new one: nothing more to resend
+        self._daemon_id = None  # the next answer comes from a new daemon
 
     def _requeue_unconfirmed(self) -> None:
         """Queue again every frame the daemon has not confirmed (it skips any it has)."""
@@ -283,7 +287,7 @@ class Transport:
             reply = ask(self.paths.control_endpoint, {"op": "seen", "client": self.client_id},
                         timeout=min(remaining, 0.5))
             if reply is not None and isinstance(reply.get("seq"), int):
-                self._confirmed_up_to(reply["seq"])
+                self._seen(reply)
             else:
                 self._wake.set()
                 time.sleep(min(max(remaining, 0), 0.05))  # the flusher may be replacing the daemon

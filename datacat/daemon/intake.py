@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..protocol import ProtocolError, decode_frame
+from ..protocol import ProtocolError, decode_frame, frame_sender
 from .delivery import Delivery
 from .watch import Watcher
 from .window import Windows
@@ -48,6 +48,10 @@ class Intake:
         if not replayed:
             self.frames_in += 1
             self.bytes_in += len(data)
+            sender = frame_sender(data)  # a resent frame it has costs no decoding
+            if sender is not None and sender[1] <= self.last_seq(sender[0]):
+                self.duplicate_frames += 1
+                return 0
         try:
             frame = decode_frame(data, strict=False)
         except ProtocolError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datacat.daemon import intake as intake_module
 from datacat.daemon.delivery import Delivery, SpoolSettings
 from datacat.daemon.intake import Intake
@@ -60,3 +62,14 @@ def test_a_dead_process_spill_file_is_taken_whatever_came_before(tmp_path):
     intake = make(tmp_path)
     assert intake.take(encode_frame("c", 7, 0, [EVENT]), now=0.0, in_order=False) == 1
     assert intake.last_seq("c") == 7
+
+
+def test_a_resent_frame_is_skipped_from_its_head_alone(tmp_path, monkeypatch):
+    intake = make(tmp_path)
+    frame = encode_frame("c", 1, 0, [EVENT])
+    assert intake.take(frame, now=0.0) == 1
+    decoded = []
+    monkeypatch.setattr(intake_module, "decode_frame",
+                        lambda *a, **k: decoded.append(1) or pytest.fail("decoded a duplicate"))
+    assert intake.take(frame, now=0.0) == 0
+    assert intake.duplicate_frames == 1 and not decoded
