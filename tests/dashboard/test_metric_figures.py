@@ -67,6 +67,20 @@ def test_histogram_shows_bucket_counts_and_percentiles():
     assert title.startswith("frame (histogram, ms) — p50 3") and "p99 5" in title
 
 
+def test_histogram_percentiles_stay_within_the_observed_min_and_max():
+    buckets = [[5, 10], [10, 40], [25, 100], ["+Inf", 100]]
+    charts = by_name([point("dt", "histogram", T, count=60, sum=700, min=3.0, max=12.0,
+                            buckets=[[5, 0], [10, 30], [25, 60], ["+Inf", 60]]),
+                      point("dt", "histogram", T + 1, count=40, sum=600, min=2.5, max=19.88,
+                            buckets=[[5, 10], [10, 10], [25, 40], ["+Inf", 40]])])
+    title = charts["dt"]["figure"]["layout"]["title"]["text"]
+    assert title.endswith("p50 12.5, p90 19.9, p99 19.9")
+    merged = merge_buckets([{"buckets": buckets}])
+    assert bucket_percentile(merged, 99) == pytest.approx(24.75)
+    assert bucket_percentile(merged, 99, 2.5, 19.88) == 19.88
+    assert bucket_percentile(merged, 1, 4.0, 19.88) == 4.0  # the first bucket starts at 0
+
+
 def test_a_histogram_sent_over_rest_has_no_buckets_and_is_drawn_as_a_band():
     charts = by_name([point("h", "histogram", T, count=1, sum=7.0, min=7.0, max=7.0, last=7.0,
                             buckets=None)])

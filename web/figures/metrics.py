@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .common import PALETTE, figure, utc
-from .stats import bucket_percentile, merge_buckets, point_value
+from .stats import bucket_percentile, merge_buckets, observed_range, point_value
 
 __all__ = ["metric_figures", "PERCENTILES"]
 
@@ -48,15 +48,16 @@ def _counter(points: list[dict], color: str) -> list[dict]:
 
 
 def _histogram(points: list[dict], color: str) -> tuple[list[dict], str]:
-    """Bucket counts (merged over the session) and the percentiles they imply."""
-    buckets = merge_buckets(points)
+    """Bucket counts (merged over the session) and the percentiles they imply, within the
+    observed min and max."""
+    buckets, (low, high) = merge_buckets(points), observed_range(points)
     labels, counts, below = [], [], 0
     for bound, cumulative in buckets:
         labels.append("≤ " + ("+Inf" if bound == float("inf") else f"{bound:g}"))
         counts.append(cumulative - below)
         below = cumulative
     marks = ", ".join(f"p{q} {value:.3g}" for q in PERCENTILES
-                      if (value := bucket_percentile(buckets, q)) is not None)
+                      if (value := bucket_percentile(buckets, q, low, high)) is not None)
     return [{"type": "bar", "name": "samples", "x": labels, "y": counts,
              "marker": {"color": color}}], marks
 
