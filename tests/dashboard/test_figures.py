@@ -141,3 +141,28 @@ def test_version_comparison_has_four_panels_on_their_own_axes():
                                                               ("x3", "y3"), ("x4", "y4")]
     assert fig["data"][0]["x"] == ["1", "&lt;2&gt;"] and fig["data"][3]["y"] == [9, None]
     assert fig["layout"]["grid"]["rows"] == 2 and fig["layout"]["grid"]["columns"] == 2
+
+
+def test_version_comparison_panels_are_titled_coloured_by_status_and_show_a_zero_rate():
+    rows = [{"version": "1", "total": 3, "crash_free": 100.0, "hang_rate": 0.0, "median_seconds": 2},
+            {"version": "2", "total": 4, "crash_free": 75.0, "hang_rate": 0.0, "median_seconds": 3}]
+    fig = valid(version_comparison(rows))
+    titles = [(a["text"], a["xref"], a["yref"]) for a in fig["layout"]["annotations"]]
+    assert titles == [("<b>Sessions</b>", "x domain", "y domain"),
+                      ("<b>Crash-free sessions %</b>", "x2 domain", "y2 domain"),
+                      ("<b>Hang rate %</b>", "x3 domain", "y3 domain"),
+                      ("<b>Median length (s)</b>", "x4 domain", "y4 domain")]
+    crash_free, hang_rate = fig["data"][1], fig["data"][2]
+    assert crash_free["marker"]["color"] == STATUS_COLORS["ended"]
+    assert hang_rate["marker"]["color"] == STATUS_COLORS["hung"]
+    # all zero: the axis still spans 0..1 and its zero line is drawn in the panel's colour
+    assert hang_rate["text"] == ["0.0%", "0.0%"]
+    assert fig["layout"]["yaxis3"]["range"] == [0, 1.2]
+    assert fig["layout"]["yaxis3"]["zerolinecolor"] == STATUS_COLORS["hung"]
+
+
+def test_overview_rates_have_the_product_page_colours():
+    rows = [{"product": "A", "version": "1", "total": 10, "crashed": 1, "hung": 2}]
+    crash_free, hang_free = valid(version_rates(rows))["data"]
+    assert crash_free["marker"]["color"] == STATUS_COLORS["ended"]
+    assert hang_free["marker"]["color"] == STATUS_COLORS["hung"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from datacat.protocol import Kind
+from datacat.web.figures import STATUS_COLORS
 
 from .conftest import unique
 
@@ -29,3 +30,6 @@ def test_the_products_index_lists_versions_sessions_and_crash_free_rates_escaped
     assert '<td class="num">2</td><td class="num">2</td>' in rows[1]
     assert '<td class="num">50.0%</td><td class="num">50.0%</td>' in rows[1]
     assert 'href="/products">Products</a>' in web.client.get("/issues").text
+    # the stylesheet's status colours are the charts' own
+    assert f"--status-crashed: {STATUS_COLORS['crashed']};" in page
+    assert f"--status-hung: {STATUS_COLORS['hung']};" in page

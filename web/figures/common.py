@@ -10,12 +10,16 @@ import html
 from datetime import UTC, datetime
 
 __all__ = ["plain", "short", "utc", "figure", "empty", "STATUS_COLORS", "LEVEL_COLORS", "STATUS_ORDER",
-           "LEVEL_ORDER", "PALETTE"]
+           "LEVEL_ORDER", "PALETTE", "NEUTRAL_COLOR", "REGRESSION_COLOR"]
 
-#: Statuses in stacking order, with their colours (colour-blind friendly, readable on both themes).
+#: Statuses in stacking order, with their colours, the same on every page and chart (the
+#: stylesheet reads them as ``--status-<name>``): crashed red, hung amber, ended green.
 STATUS_ORDER = ("active", "hung", "suspended", "lost", "ended", "crashed")
 STATUS_COLORS = {"active": "#2f7ed8", "hung": "#e69f00", "suspended": "#8c8c8c",
-                 "lost": "#a56cc1", "ended": "#3aa17e", "crashed": "#d55e00"}
+                 "lost": "#a56cc1", "ended": "#3aa17e", "crashed": "#d62728"}
+#: Measures that count no status (sessions, durations), and the outline of a regression.
+NEUTRAL_COLOR = "#56b4e9"
+REGRESSION_COLOR = "#cc79a7"
 #: Event levels from least to most severe, with their colours.
 LEVEL_ORDER = ("debug", "info", "warning", "error", "critical")
 LEVEL_COLORS = {"debug": "#8c8c8c", "info": "#2f7ed8", "warning": "#e69f00",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import STATUS_COLORS, STATUS_ORDER, empty, figure, plain, short, utc
+from .common import REGRESSION_COLOR, STATUS_COLORS, STATUS_ORDER, empty, figure, plain, short, utc
 
 __all__ = ["sessions_over_time", "version_rates", "REGRESSION_POINTS"]
 
@@ -49,7 +49,7 @@ def version_rates(rows: list[dict]) -> dict:
     labels = [f"{plain(r['product'])} {plain(r['version'])}" for r in rows]
     data = []
     for name, field, color in (("crash-free", "crashed", STATUS_COLORS["ended"]),
-                               ("hang-free", "hung", STATUS_COLORS["active"])):
+                               ("hang-free", "hung", STATUS_COLORS["hung"])):
         rates = [_rate(r.get(field, 0), r.get("total", 0)) for r in rows]
         regressed = [_regressed(rows, rates, i) for i in range(len(rows))]
         data.append({
@@ -57,7 +57,7 @@ def version_rates(rows: list[dict]) -> dict:
             "customdata": [[r.get("total", 0), "regressed" if flag else ""]
                            for r, flag in zip(rows, regressed)],
             "marker": {"color": color,
-                       "line": {"color": STATUS_COLORS["crashed"],
+                       "line": {"color": REGRESSION_COLOR,
                                 "width": [3 if flag else 0 for flag in regressed]}},
             "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1f}}% of %{{customdata[0]}}"
                              " <b>%{customdata[1]}</b><extra></extra>",
