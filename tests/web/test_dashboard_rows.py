@@ -1,0 +1,25 @@
+"""Session rows on the overview and sessions pages of a live server: whole ids, hang rows."""
+
+from __future__ import annotations
+
+from tests.helpers import wait_until
+
+from .conftest import unique
+
+T0 = 1_760_000_000.0
+
+
+def test_session_ids_are_shown_whole_so_rows_with_one_time_prefix_differ(web):
+    product = unique("Ids")
+    # UUIDv7 ids started in the same millisecond share their first 13 characters
+    sids = [f"019ae8f1-2c3d-7{n}aa-8bbb-{unique('c')[-10:]}cc" for n in range(2)]
+    web.seed({sid: {"open": {"product": product, "version": "1.0", "ts": T0}} for sid in sids})
+
+    def listed() -> str | None:
+        page = web.client.get("/sessions", params={"product": product}).text
+        return page if all(sid in page for sid in sids) else None
+
+    page = wait_until(listed, message="both sessions listed")
+    assert all(f'href="/sessions/{sid}">{sid}</a>' in page for sid in sids)
+    assert "…</a>" not in page
+
