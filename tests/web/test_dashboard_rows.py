@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datacat.protocol import Kind
 from tests.helpers import wait_until
 
 from .conftest import unique
@@ -23,3 +24,18 @@ def test_session_ids_are_shown_whole_so_rows_with_one_time_prefix_differ(web):
     assert all(f'href="/sessions/{sid}">{sid}</a>' in page for sid in sids)
     assert "…</a>" not in page
 
+
+def test_recent_hangs_show_the_hang_and_how_it_ended(web):
+    sid = unique("hang")
+    web.seed({sid: {"open": {"product": unique("Hang"), "version": "1.0", "ts": T0},
+                    "lifecycle": [[int(Kind.HANG), T0 + 1, {"since_last_beat": 9}],
+                                  [int(Kind.END), T0 + 5, {"reason": "end"}]]}})
+
+    def row() -> str | None:
+        page = web.client.get("/").text
+        return page.split(f'href="/sessions/{sid}">{sid}</a>')[0].rsplit("<tr>", 1)[1] \
+            if f">{sid}</a>" in page else None
+
+    shown = wait_until(row, message="the hang listed among recent incidents")
+    assert 'class="badge status-hung">hung</span>' in shown and "ended while hung" in shown
+    assert "status-ended" not in shown
