@@ -1,4 +1,4 @@
-"""Session rows on the overview and sessions pages of a live server: whole ids, hang rows."""
+"""Sessions on the dashboard pages of a live server: whole ids, hang rows, the crash report first."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def test_recent_hangs_show_the_hang_and_how_it_ended(web):
     shown = wait_until(row, message="the hang listed among recent incidents")
     assert 'class="badge status-hung">hung</span>' in shown and "ended while hung" in shown
     assert "status-ended" not in shown
+
+
+def test_a_crashed_session_shows_its_crash_report_before_its_timeline(web):
+    sid = unique("crash")
+    web.seed({sid: {"open": {"product": unique("Crash"), "version": "1.0", "ts": T0},
+                    "lifecycle": [[int(Kind.CRASH), T0 + 2, {"reason": "fatal_signal"}]]}})
+    page = web.client.get(f"/sessions/{sid}").text
+    assert 0 < page.index('id="crash"') < page.index("<h2>Timeline</h2>")
