@@ -33,6 +33,7 @@ def test_sessions_over_time_stacks_one_trace_per_status_in_order():
     assert fig["data"][1]["y"] == [3, 0] and fig["data"][2]["y"] == [0, 1]
     assert fig["data"][2]["marker"]["color"] == STATUS_COLORS["crashed"]
     assert fig["layout"]["barmode"] == "stack" and "per hour" in fig["layout"]["title"]["text"]
+    assert fig["layout"]["yaxis"]["dtick"] == 1  # 5 sessions at most: whole-number ticks
     assert "per day" in sessions_over_time({(T, "ended"): 1}, 86400)["layout"]["title"]["text"]
 
 
@@ -118,6 +119,9 @@ def test_metric_distribution_and_series():
     assert fig["data"][0]["type"] == "histogram" and fig["data"][0]["x"] == [10.0, 20.0, 30.0, 40.0]
     assert fig["data"][0]["xbins"] == {"start": 10.0, "end": 41.5, "size": 1.5}  # 20 bins
     assert metric_distribution("n", [3.0])["data"][0]["xbins"]["size"] == 1.0
+    # the y axis counts whole sessions: 7 in the fullest bin, ticks 2 apart from 0
+    counts = metric_distribution("n", [1.0] * 7 + [2.0, 5.0])["layout"]["yaxis"]
+    assert (counts["tick0"], counts["dtick"], counts["rangemode"]) == (0, 2, "tozero")
     assert [s["x0"] for s in fig["layout"]["shapes"]] == [25.0, 25.0, pytest.approx(38.5)]
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["mean", "median", "p95"]
     points = [(T, 1.0), (T, 3.0), (T + 100, 10.0)]

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from datacat.web.figures import bucket_percentile, metric_figures, percentile, summary, utc
+from datacat.web.figures.common import integer_axis, steady_range
 from datacat.web.figures.stats import merge_buckets, point_value
 
 T = 1_750_000_000.0
@@ -50,6 +51,26 @@ def test_counter_shows_rate_per_second_and_running_total():
     assert rate["y"] == [2.0, 3.0, 1.0]  # 4 over its window, then 6 and 1 over the gaps
     layout = charts["kills"]["figure"]["layout"]
     assert layout["yaxis2"]["overlaying"] == "y" and layout["yaxis2"]["side"] == "right"
+
+
+def test_a_timer_varying_by_a_hair_draws_flat_and_a_counter_total_has_whole_ticks():
+    charts = by_name([point("tick", "timer", T, count=1, sum=250.05, min=250.05, max=250.05),
+                      point("tick", "timer", T + 1, count=1, sum=250.1, min=250.1, max=250.1),
+                      point("hits", "counter", T + 1, t0=T, count=1, sum=20),
+                      point("hits", "counter", T + 2, count=1, sum=26.0)])
+    low, high = charts["tick"]["figure"]["layout"]["yaxis"]["range"]
+    assert 0.05 / (high - low) < 0.01  # the 0.05 ms step is under 1 % of the axis
+    assert low <= 250.05 and high >= 250.1
+    total_axis = charts["hits"]["figure"]["layout"]["yaxis2"]
+    assert (total_axis["tickmode"], total_axis["tick0"], total_axis["dtick"]) == ("linear", 0, 10)
+    half = by_name([point("load", "counter", T + 1, t0=T, count=1, sum=0.5)])["load"]
+    assert "dtick" not in half["figure"]["layout"]["yaxis2"]  # fractional totals: ticks as they come
+
+
+def test_steady_range_and_integer_axis():
+    assert steady_range([0, 0]) == [0.0, 1.0] and steady_range([None]) is None
+    assert steady_range([50, 60]) == [47.0, 63.0] and steady_range([-3, -2])[1] < 0
+    assert [integer_axis(top)["dtick"] for top in (0, 5, 6, 11, 46.5, 1234)] == [1, 1, 2, 5, 10, 500]
 
 
 def test_counter_without_a_window_start_has_no_first_rate():

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from .common import REGRESSION_COLOR, STATUS_COLORS, STATUS_ORDER, empty, figure, plain, short, utc
+from .common import (
+    REGRESSION_COLOR,
+    STATUS_COLORS,
+    STATUS_ORDER,
+    empty,
+    figure,
+    integer_axis,
+    plain,
+    short,
+    utc,
+)
 
 __all__ = ["sessions_over_time", "version_rates", "REGRESSION_POINTS"]
 
@@ -28,9 +38,10 @@ def sessions_over_time(counts: dict[tuple[float, str], int], bucket_seconds: flo
         "hovertemplate": f"%{{y}} {plain(status)}<extra></extra>",
     } for status in statuses]
     unit = "hour" if bucket_seconds <= 3600 else "day"
+    tallest = max(sum(trace["y"][i] for trace in data) for i in range(len(starts)))
     return figure(data, f"Sessions started per {unit} (UTC), by status", barmode="stack",
                   bargap=0.1, xaxis={"type": "date"},
-                  yaxis={"title": {"text": "sessions"}, "rangemode": "tozero"})
+                  yaxis={"title": {"text": "sessions"}, **integer_axis(tallest)})
 
 
 def _rate(part: int, total: int) -> float | None:
