@@ -33,6 +33,7 @@ def test_sessions_over_time_stacks_one_trace_per_status_in_order():
     assert fig["data"][1]["y"] == [3, 0] and fig["data"][2]["y"] == [0, 1]
     assert fig["data"][2]["marker"]["color"] == STATUS_COLORS["crashed"]
     assert fig["layout"]["barmode"] == "stack" and "per hour" in fig["layout"]["title"]["text"]
+    assert fig["layout"]["yaxis"]["dtick"] == 1  # 5 sessions at most: whole-number ticks
     assert "per day" in sessions_over_time({(T, "ended"): 1}, 86400)["layout"]["title"]["text"]
 
 
@@ -118,6 +119,9 @@ def test_metric_distribution_and_series():
     assert fig["data"][0]["type"] == "histogram" and fig["data"][0]["x"] == [10.0, 20.0, 30.0, 40.0]
     assert fig["data"][0]["xbins"] == {"start": 10.0, "end": 41.5, "size": 1.5}  # 20 bins
     assert metric_distribution("n", [3.0])["data"][0]["xbins"]["size"] == 1.0
+    # the y axis counts whole sessions: 7 in the fullest bin, ticks 2 apart from 0
+    counts = metric_distribution("n", [1.0] * 7 + [2.0, 5.0])["layout"]["yaxis"]
+    assert (counts["tick0"], counts["dtick"], counts["rangemode"]) == (0, 2, "tozero")
     assert [s["x0"] for s in fig["layout"]["shapes"]] == [25.0, 25.0, pytest.approx(38.5)]
     assert [a["text"] for a in fig["layout"]["annotations"]] == ["mean", "median", "p95"]
     points = [(T, 1.0), (T, 3.0), (T + 100, 10.0)]
@@ -141,3 +145,28 @@ def test_version_comparison_has_four_panels_on_their_own_axes():
                                                               ("x3", "y3"), ("x4", "y4")]
     assert fig["data"][0]["x"] == ["1", "&lt;2&gt;"] and fig["data"][3]["y"] == [9, None]
     assert fig["layout"]["grid"]["rows"] == 2 and fig["layout"]["grid"]["columns"] == 2
+
+
+def test_version_comparison_panels_are_titled_coloured_by_status_and_show_a_zero_rate():
+    rows = [{"version": "1", "total": 3, "crash_free": 100.0, "hang_rate": 0.0, "median_seconds": 2},
+            {"version": "2", "total": 4, "crash_free": 75.0, "hang_rate": 0.0, "median_seconds": 3}]
+    fig = valid(version_comparison(rows))
+    titles = [(a["text"], a["xref"], a["yref"]) for a in fig["layout"]["annotations"]]
+    assert titles == [("<b>Sessions</b>", "x domain", "y domain"),
+                      ("<b>Crash-free sessions %</b>", "x2 domain", "y2 domain"),
+                      ("<b>Hang rate %</b>", "x3 domain", "y3 domain"),
+                      ("<b>Median length (s)</b>", "x4 domain", "y4 domain")]
+    crash_free, hang_rate = fig["data"][1], fig["data"][2]
+    assert crash_free["marker"]["color"] == STATUS_COLORS["ended"]
+    assert hang_rate["marker"]["color"] == STATUS_COLORS["hung"]
+    # all zero: the axis still spans 0..1 and its zero line is drawn in the panel's colour
+    assert hang_rate["text"] == ["0.0%", "0.0%"]
+    assert fig["layout"]["yaxis3"]["range"] == [0, 1.2]
+    assert fig["layout"]["yaxis3"]["zerolinecolor"] == STATUS_COLORS["hung"]
+
+
+def test_overview_rates_have_the_product_page_colours():
+    rows = [{"product": "A", "version": "1", "total": 10, "crashed": 1, "hung": 2}]
+    crash_free, hang_free = valid(version_rates(rows))["data"]
+    assert crash_free["marker"]["color"] == STATUS_COLORS["ended"]
+    assert hang_free["marker"]["color"] == STATUS_COLORS["hung"]

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from datacat.web.figures import bucket_percentile, metric_figures, percentile, summary, utc
+from datacat.web.figures.common import integer_axis, steady_range
 from datacat.web.figures.stats import merge_buckets, point_value
 
 T = 1_750_000_000.0
@@ -52,6 +53,26 @@ def test_counter_shows_rate_per_second_and_running_total():
     assert layout["yaxis2"]["overlaying"] == "y" and layout["yaxis2"]["side"] == "right"
 
 
+def test_a_timer_varying_by_a_hair_draws_flat_and_a_counter_total_has_whole_ticks():
+    charts = by_name([point("tick", "timer", T, count=1, sum=250.05, min=250.05, max=250.05),
+                      point("tick", "timer", T + 1, count=1, sum=250.1, min=250.1, max=250.1),
+                      point("hits", "counter", T + 1, t0=T, count=1, sum=20),
+                      point("hits", "counter", T + 2, count=1, sum=26.0)])
+    low, high = charts["tick"]["figure"]["layout"]["yaxis"]["range"]
+    assert 0.05 / (high - low) < 0.01  # the 0.05 ms step is under 1 % of the axis
+    assert low <= 250.05 and high >= 250.1
+    total_axis = charts["hits"]["figure"]["layout"]["yaxis2"]
+    assert (total_axis["tickmode"], total_axis["tick0"], total_axis["dtick"]) == ("linear", 0, 10)
+    half = by_name([point("load", "counter", T + 1, t0=T, count=1, sum=0.5)])["load"]
+    assert "dtick" not in half["figure"]["layout"]["yaxis2"]  # fractional totals: ticks as they come
+
+
+def test_steady_range_and_integer_axis():
+    assert steady_range([0, 0]) == [0.0, 1.0] and steady_range([None]) is None
+    assert steady_range([50, 60]) == [47.0, 63.0] and steady_range([-3, -2])[1] < 0
+    assert [integer_axis(top)["dtick"] for top in (0, 5, 6, 11, 46.5, 1234)] == [1, 1, 2, 5, 10, 500]
+
+
 def test_counter_without_a_window_start_has_no_first_rate():
     charts = by_name([point("n", "counter", T, count=1, sum=3)])
     assert charts["n"]["figure"]["data"][0]["y"] == [None]
@@ -65,6 +86,20 @@ def test_histogram_shows_bucket_counts_and_percentiles():
     assert bars["x"] == ["≤ 1", "≤ 5", "≤ +Inf"] and bars["y"] == [1, 2, 1]
     title = charts["frame"]["figure"]["layout"]["title"]["text"]
     assert title.startswith("frame (histogram, ms) — p50 3") and "p99 5" in title
+
+
+def test_histogram_percentiles_stay_within_the_observed_min_and_max():
+    buckets = [[5, 10], [10, 40], [25, 100], ["+Inf", 100]]
+    charts = by_name([point("dt", "histogram", T, count=60, sum=700, min=3.0, max=12.0,
+                            buckets=[[5, 0], [10, 30], [25, 60], ["+Inf", 60]]),
+                      point("dt", "histogram", T + 1, count=40, sum=600, min=2.5, max=19.88,
+                            buckets=[[5, 10], [10, 10], [25, 40], ["+Inf", 40]])])
+    title = charts["dt"]["figure"]["layout"]["title"]["text"]
+    assert title.endswith("p50 12.5, p90 19.9, p99 19.9")
+    merged = merge_buckets([{"buckets": buckets}])
+    assert bucket_percentile(merged, 99) == pytest.approx(24.75)
+    assert bucket_percentile(merged, 99, 2.5, 19.88) == 19.88
+    assert bucket_percentile(merged, 1, 4.0, 19.88) == 4.0  # the first bucket starts at 0
 
 
 def test_a_histogram_sent_over_rest_has_no_buckets_and_is_drawn_as_a_band():

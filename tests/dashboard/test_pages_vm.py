@@ -25,11 +25,18 @@ def test_overview_counts_figures_and_recent_incidents(store):
     assert data["total"] == 4 and data["live"] == 2 and data["ever_hung"] == 2
     assert data["by_status"] == {"active": 1, "ended": 1, "crashed": 1, "hung": 1, "suspended": 0,
                                  "lost": 0}
-    assert [(r["id"], r["kind"], r["reason"]) for r in data["recent"]] == [
-        ("d", "hang", "hung"), ("b", "crash", "unhandled_exception"), ("a", "hang", "recovered")]
+    assert [(r["id"], r["kind"], r["status"], r["reason"]) for r in data["recent"]] == [
+        ("d", "hang", "hung", "still hung"), ("b", "crash", "crashed", "unhandled_exception"),
+        ("a", "hang", "hung", "recovered")]
     assert data["products"] == [{"product": "Orbit", "total": 3}, {"product": "Other", "total": 1}]
     assert "per hour" in data["figures"]["over_time"]["layout"]["title"]["text"]
     assert data["figures"]["rates"]["data"][0]["x"] == ["Orbit 1", "Orbit 2", "Other 9"]
+
+
+def test_a_hang_that_lasted_until_the_end_is_listed_as_a_hang_not_as_ended(store):
+    add(store, "e", at=T0, hang=(T0 + 1, None))  # ended at T0 + 10, still hung
+    (row,) = overview(refreshed(store), T0 + 100)["recent"]
+    assert (row["kind"], row["status"], row["reason"]) == ("hang", "hung", "ended while hung")
 
 
 def test_overview_counts_per_day_over_a_long_span(store):

@@ -62,7 +62,11 @@ def test_product_page(web, fed):
     versions = page.locator("#versions-table tbody tr td:first-child").all_inner_texts()
     assert sorted(versions) == ["1.0", "1.1"]  # in order of first start: the apps ran at once
     assert "RuntimeError: reactor <overheated>" in page.locator("#versions-table").inner_text()
+    assert page.locator("#versions .annotation-text").all_text_contents() == [
+        "Sessions", "Crash-free sessions %", "Hang rate %", "Median length (s)"]
     web.shot("product")
+    index = web.open("/products")
+    assert "Orbit" in index.locator("#products-table").inner_text()
 
 
 def test_user_markup_renders_as_text(web, fed):

@@ -14,6 +14,7 @@ from . import api as _api  # noqa: F401 - registers its routes
 from . import compare_page as _compare_page  # noqa: F401 - registers its routes
 from . import issues_page as _issues_page  # noqa: F401 - registers its routes
 from . import pages as _pages  # noqa: F401 - registers its routes
+from . import products_index as _products_index  # noqa: F401 - registers its routes
 from .blueprint import api, pages
 from .render import STATIC as STATIC_DIR
 

@@ -17,12 +17,23 @@ __all__ = ["overview", "RECENT"]
 RECENT = 10
 
 
+def _hang_outcome(summary) -> str:
+    """How a session's hang turned out: ``still hung``, ``recovered``, or what the session
+    did while hung (``ended while hung``, ``lost while hung``...)."""
+    if summary.status == "hung":
+        return "still hung"
+    if summary.hang_recovered:
+        return "recovered"
+    return f"{summary.status} while hung"
+
+
 def _incident(summary) -> dict:
+    """A crash row shows the crash and its reason, a hang row the hang and its outcome."""
     crashed = summary.status == "crashed"
     return {"id": summary.id, "product": summary.product, "version": summary.version,
-            "status": summary.status, "kind": "crash" if crashed else "hang",
-            "at": summary.incident, "reason": summary.reason if crashed else
-            ("recovered" if summary.hang_recovered else summary.status)}
+            "status": "crashed" if crashed else "hung", "kind": "crash" if crashed else "hang",
+            "at": summary.incident,
+            "reason": summary.reason if crashed else _hang_outcome(summary)}
 
 
 def overview(index: SessionIndex, now: float) -> dict:

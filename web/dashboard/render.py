@@ -11,7 +11,7 @@ import jinja2
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from ..figures import STATUS_COLORS, utc
+from ..figures import LEVEL_COLORS, STATUS_COLORS, utc
 from ..jsonio import dumps
 from .crash import exception_text
 
@@ -52,7 +52,7 @@ ENV.filters.update(when=when, duration=duration, segment=lambda text: quote(str(
                    pct=lambda v: "—" if v is None else f"{v:.1f}%", traceback=exception_text,
                    utc_text=lambda v: f"{v[:10]} {v[11:19]} UTC" if v else "—",
                    pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=repr))
-ENV.globals.update(STATUS_COLORS=STATUS_COLORS)
+ENV.globals.update(STATUS_COLORS=STATUS_COLORS, LEVEL_COLORS=LEVEL_COLORS)
 
 
 def timing(request: Request) -> dict:

@@ -10,12 +10,17 @@ import html
 from datetime import UTC, datetime
 
 __all__ = ["plain", "short", "utc", "figure", "empty", "STATUS_COLORS", "LEVEL_COLORS", "STATUS_ORDER",
-           "LEVEL_ORDER", "PALETTE"]
+           "LEVEL_ORDER", "PALETTE", "NEUTRAL_COLOR", "REGRESSION_COLOR", "integer_axis",
+           "steady_range"]
 
-#: Statuses in stacking order, with their colours (colour-blind friendly, readable on both themes).
+#: Statuses in stacking order, with their colours, the same on every page and chart (the
+#: stylesheet reads them as ``--status-<name>``): crashed red, hung amber, ended green.
 STATUS_ORDER = ("active", "hung", "suspended", "lost", "ended", "crashed")
 STATUS_COLORS = {"active": "#2f7ed8", "hung": "#e69f00", "suspended": "#8c8c8c",
-                 "lost": "#a56cc1", "ended": "#3aa17e", "crashed": "#d55e00"}
+                 "lost": "#a56cc1", "ended": "#3aa17e", "crashed": "#d62728"}
+#: Measures that count no status (sessions, durations), and the outline of a regression.
+NEUTRAL_COLOR = "#56b4e9"
+REGRESSION_COLOR = "#cc79a7"
 #: Event levels from least to most severe, with their colours.
 LEVEL_ORDER = ("debug", "info", "warning", "error", "critical")
 LEVEL_COLORS = {"debug": "#8c8c8c", "info": "#2f7ed8", "warning": "#e69f00",
@@ -59,6 +64,30 @@ def figure(data: list, title: str | None = None, **layout) -> dict:
         base["title"] = {"text": plain(title), "x": 0, "xanchor": "left", "font": {"size": 14}}
     base.update(layout)
     return {"data": data, "layout": base}
+
+
+def integer_axis(top: float, ticks: int = 5) -> dict:
+    """Axis settings for counts from 0 to ``top``: ticks on whole numbers only (1, 2 or 5
+    times a power of ten apart, at most about ``ticks`` of them)."""
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if top / step <= ticks:
+                return {"tickmode": "linear", "tick0": 0, "dtick": step, "rangemode": "tozero"}
+        scale *= 10
+
+
+def steady_range(values: list) -> list[float] | None:
+    """A y range for ``values`` at least a tenth of their magnitude tall, so that a line
+    varying by a hair (250.05 → 250.1) draws flat instead of being zoomed into a jump; it
+    stays above 0 when the values do. ``None`` without numbers."""
+    known = [v for v in values if isinstance(v, (int, float))]
+    if not known:
+        return None
+    low, high = min(known), max(known)
+    margin = max((high - low) * 0.1, 0.05 * max(abs(low), abs(high))) or 1.0
+    bottom = low - margin
+    return [max(0.0, bottom) if low >= 0 else bottom, high + margin]
 
 
 def empty(message: str) -> dict:

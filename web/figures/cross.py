@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import PALETTE, empty, figure, plain, utc
+from .common import PALETTE, empty, figure, integer_axis, plain, utc
 from .stats import summary
 
 __all__ = ["metric_distribution", "metric_series", "time_buckets", "SERIES_STATS", "BINS"]
@@ -33,8 +33,19 @@ def metric_distribution(name: str, per_session: list[float], unit: str | None = 
     label = plain(name) + (f" ({plain(unit)})" if unit else "")
     return figure(data, f"{name}: distribution over {len(per_session)} sessions", shapes=lines,
                   annotations=labels,
-                  xaxis={"title": {"text": label}}, yaxis={"title": {"text": "sessions"}},
+                  xaxis={"title": {"text": label}},
+                  yaxis={"title": {"text": "sessions"}, **integer_axis(_tallest_bin(per_session,
+                                                                                    low, size))},
                   height=300, bargap=0.05)
+
+
+def _tallest_bin(values: list[float], low: float, size: float) -> int:
+    """Sessions in the fullest of the histogram's bins (its y axis counts whole sessions)."""
+    counts: dict[int, int] = {}
+    for value in values:
+        slot = int((value - low) // size)
+        counts[slot] = counts.get(slot, 0) + 1
+    return max(counts.values())
 
 
 def time_buckets(points: list[tuple[float, float]], buckets: int = 40) -> list[tuple[float, list]]:

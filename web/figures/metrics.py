@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .common import PALETTE, figure, utc
-from .stats import bucket_percentile, merge_buckets, point_value
+from .common import PALETTE, figure, integer_axis, steady_range, utc
+from .stats import bucket_percentile, merge_buckets, observed_range, point_value
 
 __all__ = ["metric_figures", "PERCENTILES"]
 
@@ -48,15 +48,16 @@ def _counter(points: list[dict], color: str) -> list[dict]:
 
 
 def _histogram(points: list[dict], color: str) -> tuple[list[dict], str]:
-    """Bucket counts (merged over the session) and the percentiles they imply."""
-    buckets = merge_buckets(points)
+    """Bucket counts (merged over the session) and the percentiles they imply, within the
+    observed min and max."""
+    buckets, (low, high) = merge_buckets(points), observed_range(points)
     labels, counts, below = [], [], 0
     for bound, cumulative in buckets:
         labels.append("≤ " + ("+Inf" if bound == float("inf") else f"{bound:g}"))
         counts.append(cumulative - below)
         below = cumulative
     marks = ", ".join(f"p{q} {value:.3g}" for q in PERCENTILES
-                      if (value := bucket_percentile(buckets, q)) is not None)
+                      if (value := bucket_percentile(buckets, q, low, high)) is not None)
     return [{"type": "bar", "name": "samples", "x": labels, "y": counts,
              "marker": {"color": color}}], marks
 
@@ -64,8 +65,10 @@ def _histogram(points: list[dict], color: str) -> tuple[list[dict], str]:
 def metric_figures(points: list[dict]) -> list[dict]:
     """``[{"name", "type", "figure"}]`` for the metric points of one session, by name.
 
-    Gauges show the last value per window and timers the mean, both in a min–max band;
-    counters their running total and rate; histograms bucket counts and percentiles.
+    Gauges show the last value per window and timers the mean, both in a min–max band on
+    an axis at least a tenth of their magnitude tall; counters their running total (on
+    whole-number ticks when it counts whole things) and rate; histograms bucket counts and
+    percentiles.
     """
     series: dict[str, list[dict]] = {}
     for point in sorted(points, key=lambda p: p.get("ts") or 0):
@@ -81,14 +84,21 @@ def metric_figures(points: list[dict]) -> list[dict]:
             data = _counter(items, color)
             layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False,
                                 "rangemode": "tozero", "title": {"text": "total"}}
+            totals = data[1]["y"]
+            if all(float(total).is_integer() for total in totals):
+                layout["yaxis2"].update(integer_axis(max(totals, default=0)))
             layout["margin"] = {"l": 56, "r": 56, "t": 40, "b": 80}
             layout["yaxis"] = {"title": {"text": "per s"}, "rangemode": "tozero"}
         elif kind == "histogram" and any(p.get("buckets") for p in items):
             data, marks = _histogram(items, color)
             title += f" — {marks}" if marks else ""
             layout["xaxis"] = {"type": "category"}
+            layout["yaxis"] = integer_axis(max(data[0]["y"], default=0))
         else:
             data = _band(items, color, "last" if kind == "gauge" else "mean")
+            span = steady_range([v for trace in data for v in trace["y"]])
+            if span is not None:
+                layout["yaxis"] = {"range": span}
         out.append({"name": name, "type": kind,
                     "figure": figure(data, title, **layout)})
     return out

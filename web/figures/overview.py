@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from .common import STATUS_COLORS, STATUS_ORDER, empty, figure, plain, short, utc
+from .common import (
+    REGRESSION_COLOR,
+    STATUS_COLORS,
+    STATUS_ORDER,
+    empty,
+    figure,
+    integer_axis,
+    plain,
+    short,
+    utc,
+)
 
 __all__ = ["sessions_over_time", "version_rates", "REGRESSION_POINTS"]
 
@@ -28,9 +38,10 @@ def sessions_over_time(counts: dict[tuple[float, str], int], bucket_seconds: flo
         "hovertemplate": f"%{{y}} {plain(status)}<extra></extra>",
     } for status in statuses]
     unit = "hour" if bucket_seconds <= 3600 else "day"
+    tallest = max(sum(trace["y"][i] for trace in data) for i in range(len(starts)))
     return figure(data, f"Sessions started per {unit} (UTC), by status", barmode="stack",
                   bargap=0.1, xaxis={"type": "date"},
-                  yaxis={"title": {"text": "sessions"}, "rangemode": "tozero"})
+                  yaxis={"title": {"text": "sessions"}, **integer_axis(tallest)})
 
 
 def _rate(part: int, total: int) -> float | None:
@@ -49,7 +60,7 @@ def version_rates(rows: list[dict]) -> dict:
     labels = [f"{plain(r['product'])} {plain(r['version'])}" for r in rows]
     data = []
     for name, field, color in (("crash-free", "crashed", STATUS_COLORS["ended"]),
-                               ("hang-free", "hung", STATUS_COLORS["active"])):
+                               ("hang-free", "hung", STATUS_COLORS["hung"])):
         rates = [_rate(r.get(field, 0), r.get("total", 0)) for r in rows]
         regressed = [_regressed(rows, rates, i) for i in range(len(rows))]
         data.append({
@@ -57,7 +68,7 @@ def version_rates(rows: list[dict]) -> dict:
             "customdata": [[r.get("total", 0), "regressed" if flag else ""]
                            for r, flag in zip(rows, regressed)],
             "marker": {"color": color,
-                       "line": {"color": STATUS_COLORS["crashed"],
+                       "line": {"color": REGRESSION_COLOR,
                                 "width": [3 if flag else 0 for flag in regressed]}},
             "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1f}}% of %{{customdata[0]}}"
                              " <b>%{customdata[1]}</b><extra></extra>",

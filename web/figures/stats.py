@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["percentile", "summary", "bucket_percentile", "merge_buckets", "point_value"]
+__all__ = ["percentile", "summary", "bucket_percentile", "merge_buckets", "point_value",
+           "observed_range"]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -40,15 +41,23 @@ def merge_buckets(points: list[dict]) -> list[tuple[float, int]]:
     return sorted(totals.items())
 
 
-def bucket_percentile(buckets: list[tuple[float, int]], q: float) -> float | None:
+def bucket_percentile(buckets: list[tuple[float, int]], q: float, low: float | None = None,
+                      high: float | None = None) -> float | None:
     """Estimate the ``q``-th percentile from cumulative buckets (Prometheus style).
 
     Interpolates linearly inside the bucket holding the rank; a rank in the ``+Inf``
-    bucket gives the largest finite bound.
+    bucket gives the largest finite bound. The estimate is clamped to the observed
+    minimum ``low`` and maximum ``high`` when they are known.
     """
     if not buckets or buckets[-1][1] <= 0:
         return None
-    rank = buckets[-1][1] * q / 100
+    estimate = _estimate(buckets, buckets[-1][1] * q / 100)
+    if high is not None:
+        estimate = min(estimate, high)
+    return estimate if low is None else max(estimate, low)
+
+
+def _estimate(buckets: list[tuple[float, int]], rank: float) -> float:
     previous_bound, previous_count = 0.0, 0
     for bound, count in buckets:
         if count >= rank:
@@ -60,6 +69,13 @@ def bucket_percentile(buckets: list[tuple[float, int]], q: float) -> float | Non
                 count - previous_count)
         previous_bound, previous_count = bound, count
     return previous_bound
+
+
+def observed_range(points: list[dict]) -> tuple[float | None, float | None]:
+    """The smallest ``min`` and largest ``max`` among ``points`` (``None`` where none says)."""
+    lows = [p["min"] for p in points if isinstance(p.get("min"), (int, float))]
+    highs = [p["max"] for p in points if isinstance(p.get("max"), (int, float))]
+    return (min(lows) if lows else None), (max(highs) if highs else None)
 
 
 def point_value(point: dict) -> float | None:

@@ -29,7 +29,7 @@
                  link("/products/" + encodeURIComponent(r.product), r.product),
                  text("span", r.version), text("span", r.status, "badge status-" + r.status),
                  text("span", r.reason), link("/sessions/" + encodeURIComponent(r.id),
-                                              r.id.slice(0, 13) + "…", "mono")];
+                                              r.id, "mono")];
     cells.forEach(function (content) {
       var td = document.createElement("td");
       td.appendChild(content);
