@@ -136,7 +136,6 @@ class Store(abc.ABC):
         recorded once every part is written; with no sessions it is recorded alone.
         """
 
-    @abc.abstractmethod
     def delete_older_than(self, cutoff: float, product: str | None = None,
                           limit: int = 100) -> int:
         """Retention: delete up to ``limit`` sessions first stored before ``cutoff`` (of
@@ -146,8 +145,10 @@ class Store(abc.ABC):
         children index, listings, rollups (``total``, ``by_status``, ``hung_sessions``),
         ``lost_sessions`` and its parent's ``children``. Distinct-machine counts and issue
         figures are history and keep counting it; ``issue_sessions`` may still name it.
-        Safe to run from several processes at once: a session is deleted once.
+        Safe to run from several processes at once: a session is deleted once. Every
+        backend implements it; a wrapper that only reads (the web app's) need not.
         """
+        raise NotImplementedError(f"{type(self).__name__} does not delete sessions")
 
     @abc.abstractmethod
     def get_daemon(self, daemon_id: str) -> dict | None:
