@@ -6,10 +6,11 @@ reads the oldest ids below the cutoff (``ZRANGE … BYSCORE``), then per session
 1. its entries in the sets that depend on its record (product and version, status,
    hung, its parent's children) are removed, idempotently;
 2. its own keys (hash, streams, history, snapshots, children) go in one script call in its
-   slot, only if its version is still the one read (a session written meanwhile is left to
-   the next pass), so of several workers deleting it only one counts it;
-3. last it leaves ``ix:all`` and ``ix:p:<product>``: a pass cut short after step 1 or 2
-   finds it again there, and an id whose record is gone is only removed from them.
+   slot, only if its version is still the one read, so of several workers deleting it
+   only one counts it;
+3. last it leaves ``ix:all`` and ``ix:p:<product>``: a session written between the read
+   and step 2, or a pass cut short after step 1 or 2, is found again there by the next
+   pass, and an id whose record is gone is only removed from them.
 """
 
 from __future__ import annotations
@@ -50,15 +51,18 @@ def delete_older_than(client, prefix: str, drop: str, cutoff: float, product: st
     for sid, _, version, _ in found:
         keys = session_keys(prefix, sid) + [children_key(prefix, sid)]
         pipe.evalsha(drop, len(keys), *keys, version)
-    deleted = sum(pipe.execute()) if found else 0
-    products = {sid: record["product"] for sid, record, _, _ in found}
+    dropped = pipe.execute() if found else []
+    products = {sid: record["product"] for (sid, record, _, _), done in zip(found, dropped)
+                if done}
+    still = {row[0] for row in found} - set(products)  # written meanwhile: the next pass
     for sid in ids:
-        pipe.zrem(prefix + "ix:all", sid)
-        pipe.zrem(walked, sid)
-        if sid in products:
-            pipe.zrem(prefix + "ix:p:" + products[sid], sid)
+        if sid not in still:  # deleted now, or before
+            pipe.zrem(prefix + "ix:all", sid)
+            pipe.zrem(walked, sid)
+            if sid in products:
+                pipe.zrem(prefix + "ix:p:" + products[sid], sid)
     pipe.execute()
-    return deleted
+    return len(products)
 
 
 def _unindex(pipe, prefix: str, sid: str, record: dict, before: list | None) -> None:
