@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from datacat.broker.store import SessionQuery
 
 from .support import ALL, CRASH, HANG, LOST, T0, listed, opened, rollups
@@ -85,3 +87,15 @@ def test_a_deleted_child_leaves_its_parent(store, feed):
     assert store.delete_older_than(cutoff) == 1
     assert store.children("p") == ["kid2"]
     assert [s["id"] for s in store.iter_sessions(SessionQuery(limit=1))] == ["kid2", "p"]
+
+
+def test_several_deleting_at_once_delete_each_session_once(store, feed, open_again):
+    feed.send({f"s{n}": {"open": opened()} for n in range(60)})
+    cutoff = feed.now + 0.5
+    feed.send({"new": {"open": opened()}})
+    others = [open_again() for _ in range(3)]
+    with ThreadPoolExecutor(4) as pool:
+        counts = list(pool.map(lambda s: sum(s.delete_older_than(cutoff, limit=7)
+                                             for _ in range(12)), [store, *others]))
+    assert sum(counts) == 60
+    assert listed(store) == ["new"] and rollups(store) == {("game", "1.0"): (1, {"active": 1})}
