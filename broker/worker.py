@@ -25,7 +25,7 @@ from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
 
 from .apply import apply, retire_daemon
 from .errors import DuplicateBatch, InvalidBatch
-from .retention import Retention
+from .retention import PER_PASS, Retention
 from .store import Store
 
 __all__ = ["IngestWorker"]
@@ -139,6 +139,8 @@ class IngestWorker:
             log.exception("retention pass failed")
             return 0
         self.counters["retention_deleted"] += deleted
+        if deleted >= PER_PASS:  # a backlog: the next pass comes at the next sweep
+            self._next_expiry = 0.0
         return deleted
 
     def handle(self, payload: bytes) -> bytes:
