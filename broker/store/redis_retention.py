@@ -10,7 +10,9 @@ reads the oldest ids below the cutoff (``ZRANGE … BYSCORE``), then per session
    only one counts it;
 3. last it leaves ``ix:all`` and ``ix:p:<product>``: a session written between the read
    and step 2, or a pass cut short after step 1 or 2, is found again there by the next
-   pass, and an id whose record is gone is only removed from them.
+   pass, and an id whose record is gone is only removed from the set walked and ``ix:all``
+   (the workers walk every product's set, so a per-product id left over goes at the next
+   pass; listings skip it meanwhile).
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from datacat.broker.store import SessionQuery
+import pytest
 
-from .support import ALL, CRASH, HANG, LOST, T0, listed, opened, rollups
+from datacat.broker.store import SessionQuery, open_store
+
+from .support import ALL, CRASH, HANG, LOST, T0, Feed, listed, opened, rollups
 
 SAVE = {"type": "OSError", "message": "disk full", "frames": [["/app/save.py", "write", 42, True]]}
 
@@ -99,3 +101,24 @@ def test_several_deleting_at_once_delete_each_session_once(store, feed, open_aga
                                              for _ in range(12)), [store, *others]))
     assert sum(counts) == 60
     assert listed(store) == ["new"] and rollups(store) == {("game", "1.0"): (1, {"active": 1})}
+
+
+@pytest.fixture(params=["redis_server", "redis_cluster"])
+def on_redis(request):
+    store = open_store(request.getfixturevalue(request.param).fresh_url())
+    yield store
+    store.close()
+
+
+def test_redis_a_pass_cut_short_is_finished_by_the_next(on_redis):
+    feed = Feed(on_redis)
+    feed.send({"a": {"open": opened()}, "b": {"open": opened()}})
+    cutoff = feed.now + 0.5
+    feed.send({"new": {"open": opened()}})
+    client, prefix = on_redis._client, on_redis._prefix
+    client.delete(f"{prefix}{{a}}")  # as if a pass died after dropping "a", before its last step
+    assert on_redis.delete_older_than(cutoff) == 1  # "b"; "a" only leaves the set walked
+    assert client.zrange(prefix + "ix:all", 0, -1) == [b"new"]
+    assert listed(on_redis) == ["new"] and listed(on_redis, product="game") == ["new"]
+    assert on_redis.delete_older_than(cutoff, product="game") == 0  # as the workers walk
+    assert client.zrange(prefix + "ix:p:game", 0, -1) == [b"new"]
