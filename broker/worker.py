@@ -25,6 +25,7 @@ from datacat.protocol import ProtocolError, decode_batch, encode_ack, peek_seq
 
 from .apply import apply, retire_daemon
 from .errors import DuplicateBatch, InvalidBatch
+from .retention import PER_PASS, Retention
 from .store import Store
 
 __all__ = ["IngestWorker"]
@@ -36,7 +37,8 @@ class IngestWorker:
     """Takes one batch at a time; a bad batch is acked as rejected and the loop goes on."""
 
     def __init__(self, store: Store, backend: str, daemon_timeout: float = 60.0,
-                 stack_secret: str | None = None, curve: CurveKeys | None = None):
+                 stack_secret: str | None = None, curve: CurveKeys | None = None,
+                 retention: Retention | None = None):
         endpoints = [part.strip() for part in backend.split(",") if part.strip()]
         remote = [endpoint for endpoint in endpoints if not is_loopback(endpoint)]
         if remote and curve is None:
@@ -44,6 +46,8 @@ class IngestWorker:
                              "loopback, and the link to the broker must use CURVE")
         self.store = store
         self.daemon_timeout = daemon_timeout
+        self.retention = retention or Retention()
+        self._next_expiry = 0.0  # time.monotonic() of the next retention pass
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.REP)
         self._socket.setsockopt(zmq.LINGER, 1000)
@@ -84,6 +88,7 @@ class IngestWorker:
                     self._socket.send(self.handle(payload))
                 if time.monotonic() >= next_sweep:
                     self.sweep(time.time())
+                    self.expire(time.time())
                     self.report(time.time())
                     next_sweep = time.monotonic() + sweep_every
             self.report(time.time())
@@ -121,6 +126,22 @@ class IngestWorker:
             self.counters["lost"] += marked
             log.warning("%d sessions lost: their daemon went silent", marked)
         return marked
+
+    def expire(self, now: float) -> int:
+        """A retention pass, when one is due; returns how many sessions it deleted."""
+        every = self.retention.every()
+        if every is None or time.monotonic() < self._next_expiry:
+            return 0
+        self._next_expiry = time.monotonic() + every
+        try:
+            deleted = self.retention.run(self.store, now)
+        except Exception:  # noqa: BLE001 - the next pass tries again
+            log.exception("retention pass failed")
+            return 0
+        self.counters["retention_deleted"] += deleted
+        if deleted >= PER_PASS:  # a backlog: the next pass comes at the next sweep
+            self._next_expiry = 0.0
+        return deleted
 
     def handle(self, payload: bytes) -> bytes:
         """Process one batch and return the ack to send."""

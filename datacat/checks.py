@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 __all__ = ["Check", "port", "port_or_zero", "at_least_one", "positive", "not_negative", "endpoint",
-           "endpoints", "optional_endpoint", "store_url", "directory", "plain_name"]
+           "endpoints", "optional_endpoint", "store_url", "directory", "plain_name",
+           "days_by_name"]
 
 Check = Callable[[object], "str | None"]
 
@@ -38,6 +39,13 @@ def positive(value) -> str | None:
 
 def not_negative(value) -> str | None:
     return None if value >= 0 else "must not be negative"
+
+
+def days_by_name(value) -> str | None:
+    for name, days in value.items():
+        if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 <= days < math.inf:
+            return f"gives {name!r} {days!r}: days must be a number, 0 or more"
+    return None
 
 
 def endpoint(value) -> str | None:

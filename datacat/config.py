@@ -107,6 +107,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "seconds a store read may take, queueing included, before the request gets 503",
             check=checks.positive),
     ),
+    "retention": _keys(
+        Key("days", float, 0.0, "DATACAT_RETENTION_DAYS",
+            "days a session is kept after it was first stored (0: forever; fractions allowed)"),
+        Key("products", dict, {}, "DATACAT_RETENTION_PRODUCTS",
+            "per-product days overriding `days` (0: forever); env form `Name=30,Other=0`",
+            check=checks.days_by_name),
+    ),
     "up": _keys(
         Key("data_dir", str, "", "DATACAT_DATA_DIR", "where the embedded store lives",
             check=checks.directory),
@@ -123,7 +130,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 
 
-_KIND = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
+_KIND = {int: "an integer", float: "a number", bool: "true or false", str: "text",
+         dict: "a table of names to numbers (env: name=number,…)"}
 
 
 class ConfigError(ValueError):
@@ -148,7 +156,7 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
                 if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
                     raise ValueError(value)
                 return value.lower() in ("1", "true", "yes")
-            value = key.type(value.strip())
+            value = _parse_table(value) if key.type is dict else key.type(value.strip())
         except ValueError:
             raise ConfigError(f"{where}: {key.name} = {value!r} is not {_KIND[key.type]}") from None
     if key.type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -159,6 +167,17 @@ def _coerce(key: Key, value: Any, where: str) -> Any:
     if problem:
         raise ConfigError(f"{where}: {key.name} = {value!r} {problem}")
     return value
+
+
+def _parse_table(text: str) -> dict[str, float]:
+    """``name=number,…`` (the env and flag form of a table); ``ValueError`` if it is not."""
+    table = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, equals, number = item.rpartition("=")
+        if not equals or not name.strip():
+            raise ValueError(item)
+        table[name.strip()] = float(number)
+    return table
 
 
 def _default_check(key: Key) -> Check:

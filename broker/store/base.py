@@ -136,6 +136,20 @@ class Store(abc.ABC):
         recorded once every part is written; with no sessions it is recorded alone.
         """
 
+    def delete_older_than(self, cutoff: float, product: str | None = None,
+                          limit: int = 100) -> int:
+        """Retention: delete up to ``limit`` sessions first stored before ``cutoff`` (of
+        ``product`` when given), oldest first, walking the time index; returns how many.
+
+        A deleted session is gone from every read: its record, state, streams, history,
+        children index, listings, rollups (``total``, ``by_status``, ``hung_sessions``),
+        ``lost_sessions`` and its parent's ``children``. Distinct-machine counts and issue
+        figures are history and keep counting it; ``issue_sessions`` may still name it.
+        Safe to run from several processes at once: a session is deleted once. Every
+        backend implements it; a wrapper that only reads (the web app's) need not.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not delete sessions")
+
     @abc.abstractmethod
     def get_daemon(self, daemon_id: str) -> dict | None:
         """A daemon's liveness record ``{id, host, last_seen, watching, stats}``, or ``None``."""

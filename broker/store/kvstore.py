@@ -21,6 +21,8 @@ Keys (``\\x1f`` separates user-supplied parts):
 - ``is/<fp>`` an issue's record, ``is/`` the fingerprints; ``isx/<fp>\\x1f<sid>`` the last
   event seq of that session counted in it and the scopes it was seen in; ``ism/<fp>\\x1f<machine>``
   the scopes that machine was seen in; ``ix/i<fp>`` the issue's sessions (``broker/issues.py``)
+- ``rt/<index>`` how many entries at the front of the ``all`` or a product index retention
+  has passed (``kvretention``)
 - ``ik/<sid>\\x1f<key>`` an idempotency key's ``{ts, answer}`` for one session;
   ``ikh/<hour>/<n>`` blocks of the keys stored in that hour (``ikc/<hour>`` their count),
   ``ikh/`` the hours listed, so a put deletes the keys of expired hours
@@ -37,6 +39,7 @@ from .base import HEALTH, Page, SessionQuery, Store
 from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
 from .dedup import check_seq
 from .kv import KVBackend
+from .kvretention import delete_older_than
 from .kvtxn import CHILDREN, KVTxn, SessionView
 
 __all__ = ["KVStore", "BLOCK", "matches"]
@@ -67,6 +70,9 @@ class KVStore(Store):
                 txn._set_raw("d/" + daemon_id, pack(seq))
             for sid in sids:
                 step(SessionView(txn, sid))
+
+    def delete_older_than(self, cutoff, product=None, limit=100):
+        return delete_older_than(self, cutoff, product, limit)
 
     def get_daemon(self, daemon_id):
         return self._get("dm/" + daemon_id)

@@ -34,6 +34,7 @@ from .redis_conn import connect
 from .redis_index import children_key, health_keys, index_session, rollup_keys
 from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
+from .redis_retention import DROP_SCRIPT, delete_older_than
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
 
 __all__ = ["RedisStore"]
@@ -67,6 +68,7 @@ class RedisStore(Store):
         self._delete_if = self._client.script_load(_DELETE_IF_SCRIPT)
         self._raise = self._client.script_load(_RAISE_SCRIPT)
         self._issue = self._client.script_load(ISSUE_SCRIPT)
+        self._drop = self._client.script_load(DROP_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -237,6 +239,9 @@ class RedisStore(Store):
             return []
         return [child.decode() for child in
                 self._client.zrange(children_key(self._prefix, sid), 0, limit - 1)]
+
+    def delete_older_than(self, cutoff, product=None, limit=100):
+        return delete_older_than(self._client, self._prefix, self._drop, cutoff, product, limit)
 
     def get_daemon(self, daemon_id):
         return unpack(self._client.hget(self._prefix + "dm", daemon_id))

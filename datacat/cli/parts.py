@@ -54,16 +54,19 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from datacat.broker.retention import Retention
     from datacat.broker.worker import IngestWorker
 
     from ..process import collect_rarely
 
     values = resolve("ingest", flags(args, "backend", "store", "daemon_timeout"))
     curve = _worker_keys(values)
+    retention = Retention(**resolve("retention"))
     store = open_required_store("ingest", values)
     try:
         worker = IngestWorker(store, values["backend"], values["daemon_timeout"],
-                              stack_secret=values["stack_secret"] or None, curve=curve)
+                              stack_secret=values["stack_secret"] or None, curve=curve,
+                              retention=retention)
     except ValueError:
         store.close()
         raise
