@@ -39,8 +39,8 @@ def test_batch_part_and_ack_keys_are_as_documented():
 
 
 def test_store_key_families_are_as_documented():
-    code = "".join((ROOT / "broker" / "store" / name).read_text()
-                   for name in ("kvstore.py", "kvtxn.py", "codec.py"))
+    store = ROOT / "broker" / "store"
+    code = "".join(path.read_text() for path in [*sorted(store.glob("kv*.py")), store / "codec.py"])
     used = set(re.findall(r'f?"([a-z]+)/', code))
     used |= set(re.findall(r'"\w+": \("([a-z]+)", "\w+_count"\)', code))  # STREAMS prefixes
     section = _doc("store.md").split("## Key-value layout", 1)[1].split("\n## ", 1)[0]

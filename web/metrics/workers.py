@@ -34,6 +34,8 @@ WORKERS = PeerKind(
         "events": ("datacat_ingest_events_stored", "Events written to the store."),
         "patches": ("datacat_ingest_state_patches_stored", "State patches written to the store."),
         "lost": ("datacat_ingest_sessions_lost", "Sessions marked lost (their daemon went silent)."),
+        "retention_deleted": ("datacat_ingest_sessions_deleted",
+                              "Sessions deleted by retention (older than their product's period)."),
     },
     gauges={
         "last_seen": ("datacat_ingest_last_seen_timestamp_seconds",
