@@ -1,0 +1,62 @@
+"""Wire protocol: the only package that knows how frames and batches are laid out.
+
+Client -> daemon *frame* (msgpack array)::
+
+    [PROTOCOL_VERSION, client_id, frame_seq, dropped, [record, ...]]
+
+A *record* is a flat array whose first three fields are ``kind, session_id, ts``
+(client wall-clock seconds); the rest depends on the kind (see ``RECORD_FIELDS``).
+The SDK appends these tuples as-is, so building a record costs one tuple.
+
+Daemon -> tier *batch* (msgpack map)::
+
+    {v, daemon_id, key, seq, host, sent_at, stats, watching, sessions: {sid: part}}
+
+``key`` is the daemon's secret and ``daemon_id`` is derived from it (``daemon_id_of``), so
+only the daemon that holds the key can send batches under its id: nobody who merely knows the
+id can poison its deduplication. ``watching`` lists the sessions whose processes it watches.
+
+where each session ``part`` holds ``open`` (an open record's fields as a map),
+``state`` ([ts, patch] list), ``events`` (maps), ``metrics`` (aggregates) and
+``lifecycle`` ([kind, ts, detail] list), applied in that order.
+"""
+
+from __future__ import annotations
+
+from .batches import (
+    build_batch,
+    build_part,
+    daemon_id_of,
+    decode_ack,
+    decode_batch,
+    encode_ack,
+    encode_batch,
+    new_daemon_identity,
+    peek_seq,
+)
+from .checks import check_record, check_tree
+from .frames import Frame, FrameEncoder, decode_frame, encode_frame, frame_sender
+from .records import (
+    DEFAULT_LIMITS,
+    LIFECYCLE_KINDS,
+    METRIC_TYPES,
+    OPEN_FIELD,
+    PROTOCOL_VERSION,
+    RECORD_FIELDS,
+    InvalidData,
+    Kind,
+    Limits,
+    ProtocolError,
+    field_positions,
+    record_as_dict,
+)
+
+__all__ = [
+    "PROTOCOL_VERSION", "Kind", "Limits", "DEFAULT_LIMITS", "METRIC_TYPES", "InvalidData",
+    "ProtocolError",
+    "RECORD_FIELDS", "LIFECYCLE_KINDS",
+    "Frame", "FrameEncoder", "encode_frame", "decode_frame", "encode_batch", "decode_batch",
+    "build_batch", "daemon_id_of", "new_daemon_identity", "frame_sender",
+    "build_part", "field_positions", "OPEN_FIELD",
+    "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree", "check_record",
+]
