@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlencode
 
 from datacat.broker.store import STATUSES
 
+from ..state_match import state_match
 from ..timefmt import parse_time
 from .summary import HANG_KINDS
 
@@ -81,33 +81,3 @@ def parse_filter(args) -> SessionFilter:
                          machine=get("machine"), state=get("state"), event=get("event"),
                          sort=get("sort") if get("sort") in SORTS else "created",
                          order="asc" if get("order") == "asc" else "desc", cursor=get("cursor"))
-
-
-def state_match(expression: str):
-    """``"a.b=value"`` → ``(path, test)`` where ``test(state)`` says if the state matches.
-
-    The value is read as JSON when it parses (``3``, ``true``, ``"x"``), else as text; a
-    stored value also matches when its text form equals the text given. Without ``=``,
-    the test is whether the key exists.
-    """
-    key, has_value, raw = expression.partition("=")
-    path = [part for part in key.strip().split(".") if part]
-    raw = raw.strip()
-    try:
-        wanted = json.loads(raw)
-    except ValueError:
-        wanted = raw
-    missing = object()
-
-    def test(state: dict) -> bool:
-        node = state
-        for part in path:
-            node = node.get(part, missing) if isinstance(node, dict) else missing
-            if node is missing:
-                return False
-        if not has_value:
-            return True
-        same_kind = isinstance(node, bool) == isinstance(wanted, bool)
-        return (node == wanted and same_kind) or (isinstance(node, str) and node == raw)
-
-    return path, test
