@@ -83,9 +83,18 @@ _ISSUE = _object({
                       "description": "product -> the first version the issue was seen in"},
     "versions": {"type": "array", "items": _object({
         "product": {"type": "string"}, "version": {"type": "string"}, **_FIGURES,
-        "status": nullable("string", enum=["new", "regressed", "ongoing"])})}},
+        "status": nullable("string", enum=["new", "regressed", "ongoing"])})},
+    "slice_sessions": {"type": "integer", "description": "its sessions in the slice (sliced "
+                                                         "answers only)"}},
     ("fingerprint", "type", "message", "count", "sessions", "machines", "first_version",
      "versions"))
+#: What a sliced answer adds (``tag``, ``state``, ``machine`` given).
+_SLICED = {"slice": _object({"tag": {"type": "array", "items": {"type": "string"}},
+                             "state": {"type": "array", "items": {"type": "string"}},
+                             "machine": _STR}),
+           "examined": {"type": "integer", "description": "sessions examined for the slice"},
+           "sampled": {"type": "boolean",
+                       "description": "true: the cap on sessions examined was reached"}}
 
 SCHEMAS = {
     "Error": _object({"error": {"type": "string"}, "detail": {"type": "string"}},
@@ -114,15 +123,17 @@ SCHEMAS = {
     "MetricPage": _page("MetricPoint", next=_INT, total={"type": "integer"}),
     "HistoryPage": _page("HistoryEntry", next=_INT, total={"type": "integer"}),
     "StateAt": _object({"at": _TIME, "state": _ANY_OBJECT}, ("at", "state")),
-    "Products": _page("ProductRollup"),
+    "Products": _object({"items": {"type": "array", "items": ref("ProductRollup")}, **_SLICED},
+                        ("items",)),
     "Issue": _ISSUE,
-    "IssuePage": _page("Issue", next_cursor=_STR),
+    "IssuePage": _object({"items": {"type": "array", "items": ref("Issue")},
+                          "next_cursor": _STR, **_SLICED}, ("items", "next_cursor")),
     "IssueDetail": _with(
         "Issue",
         samples={"type": "array", "items": _object({
             "session_id": {"type": "string"}, "seq": {"type": "integer"},
             "event": {"allOf": [ref("Event")], "nullable": True}})},
-        affected_sessions={"type": "array", "items": ref("Session")}),
+        affected_sessions={"type": "array", "items": ref("Session")}, **_SLICED),
     "Stats": _object({
         "daemons": {"type": "array", "items": _ANY_OBJECT,
                     "description": "each daemon's last report: id, host, last_seen, watching "
@@ -138,7 +149,8 @@ SCHEMAS = {
                               "by_status": {"type": "object",
                                             "additionalProperties": {"type": "integer"}},
                               **{name: {"type": "integer"} for name in _HEALTH},
-                              **{name: {**_NUM, "minimum": 0, "maximum": 1} for name in _RATES}},
+                              **{name: {**_NUM, "minimum": 0, "maximum": 1} for name in _RATES},
+                              "median_seconds": {**_NUM, "description": "sliced answers only"}},
                              ("product", "version", "total", "by_status", *_HEALTH, *_RATES)),
     "Series": _object({"metric": {"type": "string"}, "from": _TIME, "to": _TIME,
                        "step": {"type": "number"},

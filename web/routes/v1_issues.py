@@ -8,10 +8,12 @@ from sanic.request import Request
 from datacat.broker.store import Store
 
 from ..errors import ApiError
-from ..issue_list import RELEASE_STATUSES, SORTS, IssueQuery, issue_detail, list_issues, product_versions
+from ..issue_list import RELEASE_STATUSES, SORTS, IssueQuery, list_issues, product_versions
 from ..jsonio import json_response
 from ..offload import read
 from ..params import MAX_PAGE, bad_param, int_param, time_param
+from ..sliced_issues import sliced_detail, sliced_issues
+from ..slicing import Slice, request_slice
 
 __all__ = ["bp"]
 
@@ -36,16 +38,20 @@ def _query(request: Request) -> IssueQuery:
                       int_param(request, "limit", 50, 1, MAX_PAGE), args.get("cursor") or None)
 
 
-def _page(store: Store, query: IssueQuery) -> dict:
+def _page(store: Store, query: IssueQuery, slice_: Slice) -> dict:
+    issues, versions = store.issues(), product_versions(store.products())
     try:
-        items, cursor = list_issues(store.issues(), product_versions(store.products()), query)
+        if slice_:
+            items, cursor, sliced = sliced_issues(store, issues, versions, query, slice_)
+            return {"items": items, "next_cursor": cursor, **sliced}
+        items, cursor = list_issues(issues, versions, query)
     except ValueError as exc:
         raise bad_param("cursor", str(exc)) from None
     return {"items": items, "next_cursor": cursor}
 
 
-def _detail(store: Store, fingerprint: str) -> dict:
-    issue = issue_detail(store, fingerprint)
+def _detail(store: Store, fingerprint: str, slice_: Slice) -> dict:
+    issue = sliced_detail(store, fingerprint, slice_)
     if issue is None:
         raise ApiError(404, "not_found", f"no issue {fingerprint!r}")
     return issue
@@ -53,11 +59,15 @@ def _detail(store: Store, fingerprint: str) -> dict:
 
 @bp.get("")
 async def list_all(request: Request):
-    """``?product&version&status&since&until&sort&limit&cursor`` → ``{items, next_cursor}``."""
-    return json_response(await read(request, _page, request.app.ctx.store, _query(request)))
+    """``?product&version&status&since&until&sort&limit&cursor&tag&state&machine`` →
+    ``{items, next_cursor}`` (sliced: also ``slice``, ``examined``, ``sampled``)."""
+    return json_response(await read(request, _page, request.app.ctx.store, _query(request),
+                                    request_slice(request)))
 
 
 @bp.get("/<fingerprint:str>")
 async def get(request: Request, fingerprint: str):
-    """One issue: its figures per version, sample events with their stacks, its sessions."""
-    return json_response(await read(request, _detail, request.app.ctx.store, fingerprint))
+    """One issue: its figures per version, sample events with their stacks, its sessions
+    (``?tag&state&machine``: those in the slice)."""
+    return json_response(await read(request, _detail, request.app.ctx.store, fingerprint,
+                                    request_slice(request)))
