@@ -1,4 +1,5 @@
-"""``/products``: every product with its versions, their sessions and crash-free rates."""
+"""``/products``: every product with its versions, their sessions and crash-free rates (in a
+slice when ``tag``, ``state`` or ``machine`` is given)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datacat.broker.issues import version_key
 
 from ..offload import read
 from ..release_health import health_out
+from ..sliced_health import sliced_health
+from ..slicing import Slice, parse_slice
 from .blueprint import pages
 from .render import render
 
@@ -38,8 +41,21 @@ def products_index(rollups: list[dict]) -> list[dict]:
     return out
 
 
+def _rollups(store, slice_: Slice) -> tuple[list[dict], dict | None]:
+    """The write-time rollups, or those counted from the slice's sessions (and what
+    examining them found)."""
+    rollups = store.products()
+    if not slice_:
+        return rollups, None
+    items, matched = sliced_health(store, slice_, sorted(
+        (r["product"], r["version"]) for r in rollups))
+    return items, matched.out()
+
+
 @pages.get("/products")
 async def products_page(request: Request):
-    """The products index, from the store's write-time rollups."""
-    rollups = await read(request, request.app.ctx.store.products)
-    return render(request, "products.html", products=products_index(rollups))
+    """The products index, from the store's write-time rollups or a slice's sessions."""
+    slice_ = parse_slice(request.args)
+    rollups, sliced = await read(request, _rollups, request.app.ctx.store, slice_)
+    return render(request, "products.html", products=products_index(rollups), slice=slice_,
+                  sliced=sliced)
