@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from .broker import broker_families
 from .daemons import DAEMONS
+from .issues import issue_families
 from .peers import peer_families
 from .sessions import digest_families, rollup_families
 from .workers import WORKERS
@@ -33,6 +34,7 @@ class Snapshot:
     digest: object = None
     broker: dict | None = None
     broker_configured: bool = False
+    issues: list | None = None
 
 
 class StoreCollector(Collector):
@@ -46,6 +48,7 @@ class StoreCollector(Collector):
         if snapshot is None:
             return
         yield from rollup_families(snapshot.rollups)
+        yield from issue_families(snapshot.issues, snapshot.rollups)
         yield from digest_families(snapshot.digest)
         yield from peer_families(DAEMONS, snapshot.daemons)
         yield from peer_families(WORKERS, snapshot.workers)

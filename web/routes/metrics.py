@@ -25,19 +25,19 @@ BROKER_WAIT = 0.5
 bp = Blueprint("metrics")
 
 
-def _store_part(store: Store) -> tuple[list, list, list]:
-    return store.products(), store.daemons(), store.workers()
+def _store_part(store: Store) -> tuple[list, list, list, list]:
+    return store.products(), store.daemons(), store.workers(), store.issues()
 
 
 @bp.get("/metrics")
 async def metrics(request: Request):
-    """Computed now from the store's rollups, the index digest, daemon and worker records,
-    and the broker's counters when ``broker_stats`` is configured."""
+    """Computed now from the store's rollups and issues, the index digest, daemon and worker
+    records, and the broker's counters when ``broker_stats`` is configured."""
     app = request.app
     endpoint = getattr(app.ctx.settings, "broker_stats", None)
-    rollups, daemons, workers = await read(request, _store_part, app.ctx.store)
+    rollups, daemons, workers, issues = await read(request, _store_part, app.ctx.store)
     broker = await asyncio.to_thread(ask, endpoint, {}, BROKER_WAIT) if endpoint else None
     digest = await current_digest(app, wait=SCRAPE_INDEX_WAIT)
-    snapshot = Snapshot(rollups, daemons, workers, digest, broker, bool(endpoint))
+    snapshot = Snapshot(rollups, daemons, workers, digest, broker, bool(endpoint), issues)
     body, content_type = app.ctx.metrics.expose(snapshot, request.headers.get("accept", ""))
     return raw(body, content_type=content_type)
