@@ -29,7 +29,7 @@ from tests.helpers import DataCatProcess, free_port, wait_until  # noqa: E402
 __all__ = [
     "SUMMARY_MARK", "median", "timed", "call_loop", "interleave", "Report", "fmt",
     "DataCatProcess", "free_port", "wait_until", "bench_env", "start_daemon", "start_tier",
-    "daemon_stats", "make_event", "make_patch", "batch", "open_part", "dir_bytes",
+    "serve_web", "daemon_stats", "make_event", "make_patch", "batch", "open_part", "fill_store", "dir_bytes",
 ]
 
 SUMMARY_MARK = "BENCH-SUMMARY "
@@ -161,6 +161,21 @@ def start_daemon(stack: contextlib.ExitStack, tmp: Path, name: str, broker: str,
     return child.process.pid, paths
 
 
+def serve_web(stack: contextlib.ExitStack, tmp: Path, directory: str) -> tuple[str, int]:
+    """A real ``datacat web`` on the diskcache store in ``directory``; its URL and pid once
+    ``/health`` answers."""
+    import httpx
+
+    port = free_port()
+    web = DataCatProcess(["web", "--store", f"diskcache://{directory}", "--port", str(port)],
+                         tmp / "web.log")
+    stack.callback(web.stop)
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: httpx.get(url + "/health", timeout=2).status_code == 200, 60,
+               message="the web app to answer /health")
+    return url, web.process.pid
+
+
 def daemon_stats(paths, timeout: float = 2.0) -> dict | None:
     """The daemon's counters (``None`` if it does not answer within ``timeout``)."""
     from datacat.control import ask
@@ -189,6 +204,27 @@ def batch(seq: int, parts: dict) -> dict:
 
 def open_part(product: str = "bench") -> dict:
     return {"open": {"product": product, "version": "1.0", "pid": 1, "ts": time.time()}}
+
+
+def fill_store(directory: str, sessions: int, part: Callable, seed: int,
+               per_batch: int = 1_000) -> float:
+    """A ``DiskStore`` in ``directory`` holding ``sessions`` sessions, each
+    ``part(rng, n, now)``, applied ``per_batch`` at a time; returns the seconds it took."""
+    import random
+
+    from datacat.broker.apply import apply
+    from datacat.broker.store.disk import DiskStore
+
+    rng, now, started = random.Random(seed), time.time(), time.perf_counter()
+    store = DiskStore(directory)
+    try:
+        for first in range(0, sessions, per_batch):
+            parts = {f"0190b5a1-0000-7000-8000-{n:012d}": part(rng, n, now)
+                     for n in range(first, min(sessions, first + per_batch))}
+            apply(store, {"sessions": parts}, now=now)
+    finally:
+        store.close()
+    return time.perf_counter() - started
 
 
 def dir_bytes(path: Path) -> int:

@@ -21,9 +21,8 @@ import time
 
 import httpx
 import psutil
-from _util import DataCatProcess, Report, bench_env, free_port, interleave, median, wait_until
+from _util import Report, bench_env, fill_store, interleave, median, serve_web
 
-from datacat.broker.apply import apply
 from datacat.broker.fingerprint import fingerprint
 from datacat.broker.store.disk import DiskStore
 from datacat.protocol import Kind
@@ -75,20 +74,6 @@ def _part(rng: random.Random, n: int, now: float) -> dict:
     return part
 
 
-def build(directory: str) -> float:
-    """Fill the store; returns the seconds it took."""
-    rng, now, started = random.Random(7), time.time(), time.perf_counter()
-    store = DiskStore(directory)
-    try:
-        for first in range(0, SESSIONS, BATCH):
-            parts = {f"0190b5a1-0000-7000-8000-{n:012d}": _part(rng, n, now)
-                     for n in range(first, first + BATCH)}
-            apply(store, {"sessions": parts}, now=now)
-    finally:
-        store.close()
-    return time.perf_counter() - started
-
-
 def index_costs(report: Report, directory: str) -> None:
     """The index's first build and one steady refresh, in this process."""
     from datacat.web.dashboard.index import SessionIndex, fetch_changes
@@ -111,26 +96,14 @@ def index_costs(report: Report, directory: str) -> None:
         store.close()
 
 
-def serve(stack, tmp, directory: str) -> tuple[str, int]:
-    """A real ``datacat web`` on the store; its URL and pid once ``/health`` answers."""
-    port = free_port()
-    web = DataCatProcess(["web", "--store", f"diskcache://{directory}", "--port", str(port)],
-                         tmp / "web.log")
-    stack.callback(web.stop)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(url + "/health", timeout=2).status_code == 200, 60,
-               message="the web app to answer /health")
-    return url, web.process.pid
-
-
 def main() -> int:
     report = Report("dashboard_pages", f"dashboard page server time, {SESSIONS:,} sessions, "
                                        f"{ISSUES} issues")
     with bench_env() as (stack, tmp):
         directory = str(tmp / "store")
-        report.note(f"built the store in {build(directory):.1f} s")
+        report.note(f"built the store in {fill_store(directory, SESSIONS, _part, 7, BATCH):.1f} s")
         index_costs(report, directory)
-        url, pid = serve(stack, tmp, directory)
+        url, pid = serve_web(stack, tmp, directory)
         with httpx.Client(base_url=url, timeout=120) as client:
             started = time.perf_counter()
             client.get("/").raise_for_status()  # waits for the server's first index build
@@ -151,7 +124,7 @@ def main() -> int:
                                  for name, path in PAGES.items()}, REPEATS)
         rss = psutil.Process(pid).memory_info().rss / 2**20
         (tmp / "empty").mkdir()
-        empty_url, empty_pid = serve(stack, tmp, str(tmp / "empty"))
+        empty_url, empty_pid = serve_web(stack, tmp, str(tmp / "empty"))
         httpx.get(empty_url + "/", timeout=30).raise_for_status()
         empty_rss = psutil.Process(empty_pid).memory_info().rss / 2**20
         for name in PAGES:

@@ -12,7 +12,7 @@ from .slicing import Matched, Slice, matching_sessions
 __all__ = ["count_rollup", "sliced_health", "median_seconds", "MEDIAN_SESSIONS"]
 
 #: Newest sessions of a version the unsliced median session length is taken from.
-MEDIAN_SESSIONS = 1000
+MEDIAN_SESSIONS = 500
 
 
 def count_rollup(product: str, version: str, sessions: list[dict]) -> dict:
