@@ -36,7 +36,10 @@ class Slice:
     tags: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
     machine: str = ""
-    _tests: tuple = field(default=(), compare=False, repr=False)
+    _tests: tuple = field(default=(), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_tests", tuple(state_match(s)[1] for s in self.states))
 
     def __bool__(self) -> bool:
         return bool(self.tags or self.states or self.machine)
@@ -47,8 +50,8 @@ class Slice:
                 + ([("machine", self.machine)] if self.machine else []))
 
     def query(self) -> str:
-        """``&``-joined pairs, with a leading ``&`` when there are any (appended to links)."""
-        return "&" + urlencode(self.pairs()) if self else ""
+        """The pairs as a query string (``""`` for no slice)."""
+        return urlencode(self.pairs())
 
     def out(self) -> dict:
         """``{tag: [...], state: [...], machine}`` as the API echoes it."""
@@ -86,7 +89,7 @@ def parse_slice(args, strict: bool = False) -> Slice:
     A ``state`` with no key (``=3``) or an empty ``tag`` is ``ValueError`` (naming the
     parameter) when ``strict``, else ignored: a page shows the rest.
     """
-    tags, states, tests = [], [], []
+    tags, states = [], []
     for raw in args.getlist("tag", []):
         tag = raw.strip()[:_LONGEST]
         if not tag or tag.startswith(":"):
@@ -95,15 +98,13 @@ def parse_slice(args, strict: bool = False) -> Slice:
             continue
         tags.append(tag)
     for raw in args.getlist("state", []):
-        path, test = state_match(raw.strip()[:_LONGEST])
-        if not path:
+        if not state_match(raw.strip()[:_LONGEST])[0]:
             if strict:
                 raise ValueError(f"state: {raw!r} is not 'key.path=value' or 'key.path'")
             continue
         states.append(raw.strip()[:_LONGEST])
-        tests.append(test)
     machine = (args.get("machine") or "").strip()[:_LONGEST]
-    return Slice(tuple(tags), tuple(states), machine, tuple(tests))
+    return Slice(tuple(tags), tuple(states), machine)
 
 
 def request_slice(request) -> Slice:

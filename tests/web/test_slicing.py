@@ -188,3 +188,5 @@ def test_a_slice_examines_at_most_its_cap_newest_first(web, seeded):
     assert [s["id"] for s in capped.sessions] == [sids[4], sids[3]]  # of s5, s4, s3
     whole = matching_sessions(web.store, Slice(tags=("env:qa",)), product)
     assert (whole.examined, whole.sampled, len(whole.sessions)) == (6, False, 4)
+    level = matching_sessions(web.store, Slice(states=("level=1",), machine="m1"), product)
+    assert [s["id"] for s in level.sessions] == [sids[5], sids[1]]
