@@ -1,0 +1,189 @@
+"""1, 2 and 4 ingest workers into Redis with 1 ms of round trip between them and Redis.
+
+Builds hosts as network namespaces on a private bridge (``tests/hosts``, root only): a
+Redis host, a broker host and an ingest host. Each direction of the Redis host's link is
+delayed 0.5 ms by ``tc netem`` on both of its ends or, on a kernel without the netem qdisc,
+by a relay on the Redis host (``delay_relay.py``) that workers reach Redis through. So the
+workers wait on the network more than on this machine's cores, as they would on hosts of
+their own.
+
+A real broker (CURVE on both sides) and real ``datacat ingest`` processes; daemons of
+``_feeder`` send pre-built batches through the broker, one in flight each. A round measures
+1 worker, then 2, then 4 (workers are added, each ready once it has reported an applied
+batch), each storing ``BATCHES_PER_WORKER`` batches per worker; ``ROUNDS`` rounds, medians,
+and each ratio against the single worker of its own round. Then every stored event is
+counted, and Redis ``used_memory`` per stored event is read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _feeder import Feeder
+from _util import Report, bench_env, median, wait_until
+
+from datacat.broker.store import open_store
+from datacat.curve import CurveKeys, load_keys, load_public_key
+from tests.hosts.netns import Network, netns_missing
+from tests.hosts.parts import make_keys, start_broker, start_redis, start_worker
+from tests.redis_servers import redis, redis_missing
+
+COUNTS = (1, 2, 4)
+ROUNDS = 3
+DAEMONS = 16  # batches in flight: enough to keep 4 workers busy
+SESSIONS = 2  # per daemon (each batch has a part for each)
+EVENTS = 200  # per batch
+BATCHES_PER_WORKER = 250
+DELAY_MS = 0.5  # each way
+RELAY_PORT = 6380
+
+
+def missing() -> str | None:
+    return netns_missing() or (None if shutil.which("tc") else
+                               "tc (iproute2) is not installed") or redis_missing()
+
+
+def add_delay(network: Network, name: str, tmp: Path) -> tuple[str, str]:
+    """Delay both directions of host ``name``'s link; ``(how, the URL workers reach Redis by)``."""
+    host = network.hosts[name]
+    ends = [(host.namespace, "eth0"), (network.switch, f"p-{name}")]
+    failed = None
+    for namespace, device in ends:
+        done = subprocess.run(["ip", "netns", "exec", namespace, "tc", "qdisc", "add", "dev",
+                               device, "root", "netem", "delay", f"{DELAY_MS}ms"],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            failed = done.stderr.strip()
+            break
+    if failed is None:
+        return (f"tc netem delay {DELAY_MS} ms on both ends of the Redis host's link",
+                f"redis://{host.address}:6379/0")
+    relay = host.spawn("relay", [sys.executable, str(Path(__file__).with_name("delay_relay.py")),
+                                 f"{host.address}:{RELAY_PORT}", f"{host.address}:6379",
+                                 str(DELAY_MS)])
+    client = redis.Redis(host=host.address, port=RELAY_PORT, socket_timeout=2)
+    wait_until(lambda: relay.poll() is not None or client.ping(), 30, message="the relay")
+    client.close()
+    if relay.poll() is not None:
+        raise RuntimeError(f"the delay relay exited: {(tmp / 'logs' / 'relay.log').read_text()}")
+    return (f"tc netem refused ({failed}): a relay on the Redis host holds each direction "
+            f"{DELAY_MS} ms", f"redis://{host.address}:{RELAY_PORT}/0")
+
+
+def round_trip_ms(url: str) -> float:
+    """Median PING round trip to ``url``, from this host."""
+    client = redis.Redis.from_url(url)
+    client.ping()
+    times = []
+    for _ in range(50):
+        start = time.perf_counter()
+        client.ping()
+        times.append((time.perf_counter() - start) * 1e3)
+    client.close()
+    return median(times)
+
+
+class Tier:
+    """The broker, the feeding daemons and the workers started so far."""
+
+    def __init__(self, network: Network, tmp: Path, store: str, stack):
+        self.hosts = {"broker": network.add("broker", 2), "ingest": network.add("ingest", 3)}
+        self.keys = make_keys(tmp, [f"ingest-{n}" for n in range(1, max(COUNTS) + 1)])
+        self.store_url = store
+        broker = self.hosts["broker"]
+        start_broker(broker, "broker", self.keys, f"ipc://{tmp / 'broker.stats'}")
+        self.feeder = Feeder(f"tcp://{broker.address}:5555",
+                             CurveKeys(load_public_key(str(self.keys["broker"][0])),
+                                       *load_keys(str(self.keys["app"][1]))),
+                             DAEMONS, SESSIONS, EVENTS)
+        stack.callback(self.feeder.close)
+        self.workers: list[subprocess.Popen] = []
+        self.store = open_store(store)
+        stack.callback(self.store.close)
+
+    def grow(self, count: int) -> None:
+        """Start workers until there are ``count``; return once each has applied a batch."""
+        while len(self.workers) < count:
+            name = f"ingest-{len(self.workers) + 1}"
+            self.workers.append(start_worker(self.hosts["ingest"], name, self.keys,
+                                             [self.hosts["broker"]], self.store_url,
+                                             daemon_timeout=2))
+        pids = {worker.pid for worker in self.workers}
+
+        def ready() -> bool:
+            for worker in self.workers:
+                if worker.poll() is not None:
+                    raise RuntimeError(f"worker {worker.pid} exited with {worker.returncode}")
+            self.feeder.send(self.feeder.build(DAEMONS))
+            return {w["pid"] for w in self.store.workers()
+                    if w["counters"].get("applied")} >= pids
+
+        wait_until(ready, 120, interval=0.1, message=f"{count} workers to apply batches")
+
+    def measure(self, count: int) -> float:
+        """Events/s stored by the workers running now."""
+        queues = self.feeder.build(BATCHES_PER_WORKER * count)
+        return BATCHES_PER_WORKER * count * self.feeder.events_per_batch / self.feeder.send(queues)
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            worker.wait(30)
+        self.workers.clear()
+
+
+def main() -> int:
+    report = Report("worker_scaling", f"1, 2, 4 ingest workers into Redis, {2 * DELAY_MS:g} ms "
+                                      "round trip between them")
+    why = missing()
+    if why:
+        report.note(f"skipped: {why}")
+        return report.finish()
+    with bench_env() as (stack, tmp):
+        (tmp / "logs").mkdir()
+        network = Network(tmp / "logs")
+        stack.callback(network.close)
+        direct = start_redis(network.add("redis", 1), tmp)
+        how, store = add_delay(network, "redis", tmp)
+        report.note(f"delay: {how}; PING round trip {round_trip_ms(store):.2f} ms "
+                    f"({round_trip_ms(direct):.2f} ms without the delay)")
+        server = redis.Redis.from_url(direct)
+        empty = server.info("memory")["used_memory"]
+        tier = Tier(network, tmp, store, stack)
+        samples: dict[int, list[float]] = {count: [] for count in COUNTS}
+        for _ in range(ROUNDS):
+            for count in COUNTS:
+                tier.grow(count)
+                samples[count].append(tier.measure(count))
+            tier.stop_workers()
+        stored = sum(tier.store.get_session(sid)["event_count"]
+                     for daemon in tier.feeder.daemons.values() for sid in daemon.sids)
+        if stored != tier.feeder.events_sent:
+            raise RuntimeError(f"{stored:,} events stored, {tier.feeder.events_sent:,} acked")
+        used = server.info("memory")["used_memory"] - empty
+        server.close()
+        report.note(f"{DAEMONS} daemons, one batch in flight each; batches of {EVENTS} events "
+                    f"over {SESSIONS} sessions; {BATCHES_PER_WORKER} batches per worker per "
+                    f"run; {stored:,} events stored in all, each counted")
+        one = samples[1]
+        for count in COUNTS:
+            report.result(f"events/s, {count} worker{'s' * (count > 1)}", median(samples[count]),
+                          "events/s", samples=samples[count], in_summary=count == 1)
+        for count in COUNTS[1:]:
+            ratios = [n / base for n, base in zip(samples[count], one)]
+            report.result(f"{count} workers / 1 worker, events/s", median(ratios), "x",
+                          at_least=0.8 * count, samples=ratios,
+                          baseline=f"1 worker {median(one):,.0f}/s, {count} workers "
+                                   f"{median(samples[count]):,.0f}/s (same rounds)")
+        report.result("Redis memory per stored event", used / stored, "B/event", at_most=150,
+                      baseline=f"used_memory {used:,} B over {stored:,} events")
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
