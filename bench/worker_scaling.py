@@ -9,14 +9,18 @@ their own.
 
 A real broker (CURVE on both sides) and real ``datacat ingest`` processes; daemons of
 ``_feeder`` send pre-built batches through the broker, one in flight each. A round measures
-1 worker, then 2, then 4 (workers are added, each ready once it has reported an applied
-batch), each storing ``BATCHES_PER_WORKER`` batches per worker; ``ROUNDS`` rounds, medians,
-and each ratio against the single worker of its own round. Then every stored event is
+1 worker, then 2, then 4 (workers are started, each ready once it has reported an applied
+batch), the next round 4, 2, 1 (workers are stopped), each run storing
+``BATCHES_PER_WORKER`` batches per worker; ``ROUNDS`` rounds, medians, and each ratio
+against the single worker of its own round. Each run also reads the CPU time the workers
+used and how busy the whole machine was: a worker that waits for a core, not for Redis,
+shows as a flat rate per worker CPU-second and a busy machine. Then every stored event is
 counted, and Redis ``used_memory`` per stored event is read.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,7 +37,7 @@ from tests.hosts.parts import make_keys, start_broker, start_redis, start_worker
 from tests.redis_servers import redis, redis_missing
 
 COUNTS = (1, 2, 4)
-ROUNDS = 3
+ROUNDS = 4
 DAEMONS = 16  # batches in flight: enough to keep 4 workers busy
 SESSIONS = 2  # per daemon (each batch has a part for each)
 EVENTS = 200  # per batch
@@ -105,14 +109,21 @@ class Tier:
         self.store = open_store(store)
         stack.callback(self.store.close)
 
-    def grow(self, count: int) -> None:
-        """Start workers until there are ``count``; return once each has applied a batch."""
+    def scale(self, count: int) -> None:
+        """Start or stop workers until there are ``count``; return once each has applied a
+        batch."""
+        for worker in self.workers[count:]:
+            worker.terminate()
+            worker.wait(30)
+        del self.workers[count:]
         while len(self.workers) < count:
             name = f"ingest-{len(self.workers) + 1}"
             self.workers.append(start_worker(self.hosts["ingest"], name, self.keys,
                                              [self.hosts["broker"]], self.store_url,
                                              daemon_timeout=2))
         pids = {worker.pid for worker in self.workers}
+        if not pids:
+            return
 
         def ready() -> bool:
             for worker in self.workers:
@@ -124,17 +135,29 @@ class Tier:
 
         wait_until(ready, 120, interval=0.1, message=f"{count} workers to apply batches")
 
-    def measure(self, count: int) -> float:
-        """Events/s stored by the workers running now."""
+    def measure(self, count: int) -> tuple[float, float, float]:
+        """Events/s stored by the workers running now; the CPU cores their processes and
+        the whole machine were busy meanwhile."""
         queues = self.feeder.build(BATCHES_PER_WORKER * count)
-        return BATCHES_PER_WORKER * count * self.feeder.events_per_batch / self.feeder.send(queues)
+        pids = [worker.pid for worker in self.workers]
+        workers, machine = sum(map(cpu_seconds, pids)), busy_seconds()
+        elapsed = self.feeder.send(queues)
+        workers = sum(map(cpu_seconds, pids)) - workers
+        machine = busy_seconds() - machine
+        return (BATCHES_PER_WORKER * count * self.feeder.events_per_batch / elapsed,
+                workers / elapsed, machine / elapsed)
 
-    def stop_workers(self) -> None:
-        for worker in self.workers:
-            worker.terminate()
-        for worker in self.workers:
-            worker.wait(30)
-        self.workers.clear()
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def busy_seconds() -> float:
+    """CPU time every core of the machine has spent busy (not idle or waiting on I/O)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -156,11 +179,14 @@ def main() -> int:
         empty = server.info("memory")["used_memory"]
         tier = Tier(network, tmp, store, stack)
         samples: dict[int, list[float]] = {count: [] for count in COUNTS}
-        for _ in range(ROUNDS):
-            for count in COUNTS:
-                tier.grow(count)
-                samples[count].append(tier.measure(count))
-            tier.stop_workers()
+        cpu: dict[int, list[tuple[float, float]]] = {count: [] for count in COUNTS}
+        for round_ in range(ROUNDS):  # up, then down: a drift in load is shared out
+            for count in COUNTS if round_ % 2 == 0 else reversed(COUNTS):
+                tier.scale(count)
+                rate, workers, machine = tier.measure(count)
+                samples[count].append(rate)
+                cpu[count].append((workers, machine))
+        tier.scale(0)
         stored = sum(tier.store.get_session(sid)["event_count"]
                      for daemon in tier.feeder.daemons.values() for sid in daemon.sids)
         if stored != tier.feeder.events_sent:
@@ -172,8 +198,13 @@ def main() -> int:
                     f"run; {stored:,} events stored in all, each counted")
         one = samples[1]
         for count in COUNTS:
+            workers, machine = (median(column) for column in zip(*cpu[count]))
+            per_cpu = median([rate / cores for rate, (cores, _) in zip(samples[count], cpu[count])])
             report.result(f"events/s, {count} worker{'s' * (count > 1)}", median(samples[count]),
-                          "events/s", samples=samples[count], in_summary=count == 1)
+                          "events/s", samples=samples[count], in_summary=count == 1,
+                          baseline=f"the workers used {workers:.2f} cores ({per_cpu:,.0f} events "
+                                   f"per CPU-s); the machine was busy {machine:.2f} of "
+                                   f"{os.cpu_count()} cores")
         for count in COUNTS[1:]:
             ratios = [n / base for n, base in zip(samples[count], one)]
             report.result(f"{count} workers / 1 worker, events/s", median(ratios), "x",
