@@ -13,11 +13,13 @@ slot and its step is one server-side script, valid on Cluster):
   and worker records
 - indexes and rollups: see ``redis_index.py``; issues: see ``redis_issues.py``
 
-A batch: one pipelined read of every session, the steps in Python, one pipelined
-compare-and-set per session (``redis_txn.py``; conflicts are read and run again), then the
-index commands, then the daemon's mark. A part found already applied under its session's
-mark is not applied again, but indexed again, and so is a session whose ``i`` is still set
-at its next step: a worker that died between the steps leaves nothing missing.
+A batch: one pipelined read of the daemon's mark and every session, the steps in Python,
+one pipelined compare-and-set per session (``redis_txn.py``; conflicts are read and run
+again), then the index commands, then the index marks cleared and the daemon's mark raised
+in one pipeline: three round trips, four when indexes are due. A part found already
+applied under its session's mark is not applied again, but indexed again, and so is a
+session whose ``i`` is still set at its next step: a worker that died between the steps
+leaves nothing missing.
 """
 
 from __future__ import annotations
@@ -74,33 +76,36 @@ class RedisStore(Store):
         return self._client.pipeline(transaction=False)
 
     def apply_parts(self, sids, step, dedup=None):
-        prefix = self._prefix
-        if dedup is not None:
-            last = self._client.hget(prefix + "dd", dedup[0])
-            check_seq(dedup[0], dedup[1], None if last is None else int(last))
         order = {sid: position for position, sid in enumerate(dict.fromkeys(sids))}
         todo, due = list(order), []
-        for _ in range(_ROUNDS):
-            if not todo:
+        for attempt in range(_ROUNDS):
+            if attempt and not todo:
                 break
-            todo = self._round(todo, step, dedup, order, due)
+            todo = self._round(todo, step, dedup, order, due, check=not attempt)
         else:
             raise StoreError(f"{len(todo)} sessions kept changing under this batch")
-        self._index(due)
-        if dedup is not None:  # never lowered: a stalled worker may finish a resent batch late
-            self._client.evalsha(self._raise, 1, prefix + "dd", *dedup)
+        self._index(due, dedup)
 
-    def _round(self, sids, step, dedup, order, due: list) -> list[str]:
+    def _round(self, sids, step, dedup, order, due: list, check: bool = False) -> list[str]:
         """Read, step and compare-and-set ``sids``; returns those to run again.
 
-        Appends to ``due`` the sessions to index: ``(sid, record, note, index mark)``.
+        With ``check``, the daemon's mark is read in the same round trip as the sessions and
+        checked before any step runs. Appends to ``due`` the sessions to index: ``(sid,
+        record, note, index mark)``.
         """
         reads = self._pipe()
+        check = check and dedup is not None
+        if check:
+            reads.hget(self._prefix + "dd", dedup[0])
         field = "d:" + dedup[0] if dedup else "v"
         for sid in sids:
             reads.hmget(session_keys(self._prefix, sid)[0], "r", "v", "x", "s", "i", field)
+        rows = reads.execute() if check or sids else []
+        if check:
+            last = rows.pop(0)
+            check_seq(dedup[0], dedup[1], None if last is None else int(last))
         writes, written = self._pipe(), []
-        for sid, (record, version, note, state, mark, seq) in zip(sids, reads.execute()):
+        for sid, (record, version, note, state, mark, seq) in zip(sids, rows):
             done = dedup is not None and seq is not None and int(seq) >= dedup[1]
             txn = None if done else RedisSessionTxn(
                 sid, record, note, state, mark is not None,
@@ -130,21 +135,24 @@ class RedisStore(Store):
                 due.append((txn.sid, txn.session, txn.note, to_index))
         return again
 
-    def _index(self, due: list) -> None:
-        """File the ``due`` sessions, then clear their index marks (if still theirs).
+    def _index(self, due: list, dedup) -> None:
+        """File the ``due`` sessions; then, in one round trip, clear their index marks (if
+        still theirs) and raise the daemon's mark to this batch.
 
         A session's step sets its mark when its indexes must change; a mark still there at
-        its next step (a worker died in between) has that step index it again.
+        its next step (a worker died in between) has that step index it again. The daemon's
+        mark is never lowered: a stalled worker may finish a resent batch late.
         """
-        if not due:
-            return
-        self._file(due)
-        marks = self._pipe()
-        marked = [(sid, mark) for sid, _, _, mark in due if mark is not None]
-        for sid, mark in marked:
-            marks.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
-        if marked:
-            marks.execute()
+        if due:
+            self._file(due)
+        finish = self._pipe()
+        for sid, _, _, mark in due:
+            if mark is not None:
+                finish.evalsha(self._delete_if, 1, session_keys(self._prefix, sid)[0], "i", mark)
+        if dedup is not None:
+            finish.evalsha(self._raise, 1, self._prefix + "dd", *dedup)
+        if len(finish):
+            finish.execute()
 
     def _file(self, due: list) -> None:
         """Send the index commands and issue hits of ``due`` (all idempotent); sent again

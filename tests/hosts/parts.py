@@ -100,12 +100,12 @@ def start_broker(host: Host, name: str, keys: dict, stats: str) -> subprocess.Po
     return process
 
 
-def start_worker(host: Host, name: str, keys: dict, brokers: list[Host],
-                 store: str) -> subprocess.Popen:
-    """An ingest worker serving every broker; it reports every 2.5 s (daemon timeout 10 s)."""
+def start_worker(host: Host, name: str, keys: dict, brokers: list[Host], store: str,
+                 daemon_timeout: float = 10) -> subprocess.Popen:
+    """An ingest worker serving every broker; it reports every ``daemon_timeout / 4`` s."""
     backends = ",".join(f"tcp://{broker.address}:5556" for broker in brokers)
     return host.spawn(name, ME + ["ingest", "--backend", backends, "--store", store], env={
-        "DATACAT_CONFIG": "", "DATACAT_DAEMON_TIMEOUT": "10",
+        "DATACAT_CONFIG": "", "DATACAT_DAEMON_TIMEOUT": str(daemon_timeout),
         "DATACAT_INGEST_BROKER_PUBLIC_KEY": str(keys["backend"][0]),
         "DATACAT_INGEST_SECRET_KEY": str(keys[name][1])})
 
