@@ -3,17 +3,14 @@ the issues new or regressed in the second, or gone from it."""
 
 from __future__ import annotations
 
-import time
-
 from sanic.request import Request
 
 from datacat.broker.issues import version_key
 
-from ..figures import percentile
 from ..issue_list import IssueQuery, list_issues, product_versions
 from ..offload import read
 from ..release_health import health_out
-from .blueprint import dashboard_of, pages
+from .blueprint import pages
 from .render import render
 
 __all__ = ["ISSUES_SHOWN"]
@@ -57,14 +54,8 @@ def _compare(store, product: str | None, args) -> dict:
 @pages.get("/compare")
 async def compare_page(request: Request):
     """``?product&a&b``: version ``a`` against version ``b`` (default: the last two)."""
-    dashboard = await dashboard_of(request)
     product = request.args.get("product") or None
     context = await read(request, _compare, request.app.ctx.store, product, request.args)
-    now, lengths = time.time(), {}
-    for summary in dashboard.index.by_id.values():
-        if summary.product == product and summary.version in (context["a"], context["b"]) \
-                and summary.ended is not None:
-            lengths.setdefault(summary.version, []).append(summary.duration(now))
     for side in context["sides"]:
-        side["median_seconds"] = percentile(lengths.get(side["version"], []), 50)
+        side["median_seconds"] = side["median_duration"]
     return render(request, "compare.html", **context)
