@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from datacat.broker.store import SessionQuery
 from datacat.web.dashboard import listing as listing_module
 from datacat.web.dashboard.filters import SessionFilter, parse_filter, state_match
-from datacat.broker.store import SessionQuery
 from datacat.web.dashboard.listing import list_sessions
 from datacat.web.dashboard.probes import Probes
 from datacat.web.dashboard.summary import summarize
