@@ -7,7 +7,8 @@ started in the range (the crashed ones only, for reasons), at most ``WALK_CAP`` 
 
 from __future__ import annotations
 
-from itertools import islice
+import time
+from itertools import chain, islice
 
 from datacat.broker.store import SessionQuery, Store
 from datacat.broker.store.timeline import DAY, HOUR
@@ -20,7 +21,8 @@ __all__ = ["read_series", "read_annotations", "WALK_CAP", "INCIDENT_CAP"]
 
 #: Most sessions a fine-grained series reads.
 WALK_CAP = 20_000
-#: Most incidents (crashed or hung sessions) one annotations answer reads.
+#: Most incidents (crashed or hung sessions), and most sessions hung now, one
+#: annotations answer reads.
 INCIDENT_CAP = 5000
 
 
@@ -29,7 +31,12 @@ def read_series(store: Store, metric: str, start: float, end: float, step: float
     """``{"columns", "rows", "sampled"}``: ``sampled`` when ``WALK_CAP`` cut the walk short."""
     if metric != "crash_reasons" and step % HOUR == 0:
         bucket = DAY if step % DAY == 0 else HOUR
-        rows = store.session_counts(bucket, start, end, product, version)
+        first = min((r["first_seen"] for r in store.products() if r.get("first_seen")),
+                    default=None)
+        # counts are read only where sessions can be: from the first one to about now
+        since, until = max(start, first or end), min(end, time.time() + DAY)
+        rows = store.session_counts(bucket, since, until, product, version) \
+            if since <= until else []
         return {**series_from_counts(metric, rows, start, end, step, product), "sampled": False}
     query = SessionQuery(product=product, version=version, since=start, until=end, limit=500,
                          status="crashed" if metric == "crash_reasons" else None)
@@ -38,21 +45,37 @@ def read_series(store: Store, metric: str, start: float, end: float, step: float
             "sampled": len(picked) == WALK_CAP}
 
 
+def _incident_sessions(store: Store, kinds: list[str], start: float, end: float,
+                       product: str | None, version: str | None):
+    """``(incident time or None, session)``: the sessions whose latest incident falls in the
+    range, then (for hangs) those hung now, each once, of the product and version asked."""
+    rows = ((row["at"], row["session"]) for row in store.incidents(INCIDENT_CAP, start, end))
+    if "hang" in kinds:
+        hung = SessionQuery(product=product, version=version, status="hung", limit=500)
+        rows = chain(rows, ((None, record) for record in
+                            islice(store.iter_sessions(hung), INCIDENT_CAP)))
+    seen = set()
+    for at, session in rows:
+        if session["id"] in seen or (product is not None and session["product"] != product) \
+                or (version is not None and session["version"] != version):
+            continue
+        seen.add(session["id"])
+        yield at, session
+
+
 def read_annotations(store: Store, kinds: list[str], start: float, end: float,
                      product: str | None, version: str | None) -> list[dict]:
-    """Notes of the ``kinds`` asked for within ``start..end``, in no order: crashes and hang
-    episodes of the sessions whose latest incident falls in the range, and releases."""
+    """Notes of the ``kinds`` asked for within ``start..end``, in no order: releases, and
+    the crashes and hang episodes of the sessions whose latest incident falls in the range
+    or that are hung now."""
     notes = []
     if "release" in kinds:
         notes += release_notes(store.products(), start, end, product, version)
     if "crash" in kinds or "hang" in kinds:
-        for row in store.incidents(INCIDENT_CAP, since=start, until=end):
-            summary = summarize(row["session"])
-            if (product is not None and summary.product != product) or \
-                    (version is not None and summary.version != version):
-                continue
-            if "crash" in kinds and summary.status == "crashed":
-                notes.append(crash_notes(summary, row["at"]))
+        for at, session in _incident_sessions(store, kinds, start, end, product, version):
+            summary = summarize(session)
+            if "crash" in kinds and at is not None and summary.status == "crashed":
+                notes.append(crash_notes(summary, at))
             if "hang" in kinds:
-                notes += hang_notes(summary, row["session"], start, end)
+                notes += hang_notes(summary, session, start, end)
     return notes
