@@ -189,14 +189,15 @@ def state_doc(value) -> dict:
 
 def rollup_record(item):
     """A product rollup ``{product, version, total, by_status: {status: n}, hung_sessions,
-    machines, crashed_machines, hung_machines}``."""
+    machines, crashed_machines, hung_machines, hang_episodes, first_seen, median_duration}``."""
     return _fix(item, _ROLLUP, {})
 
 
 _ROLLUP = {"product": (_TEXT, lambda v: _str(v, "unknown")),
            "version": (_TEXT, lambda v: _str(v, "unknown")), "total": _COUNT,
            "hung_sessions": _COUNT, "machines": _COUNT, "crashed_machines": _COUNT,
-           "hung_machines": _COUNT,
+           "hung_machines": _COUNT, "hang_episodes": _COUNT, "first_seen": _OPT_NUM,
+           "median_duration": _OPT_NUM,
            "by_status": (_CHECK, lambda v: {str(k): _int(n) for k, n in v.items()}
                          if isinstance(v, dict) else {})}
 

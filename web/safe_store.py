@@ -69,6 +69,13 @@ class SafeStore(Store):
     def products(self):
         return [rollup_record(r) for r in self.inner.products()]
 
+    def session_counts(self, bucket, since, until, product=None, version=None):
+        return self.inner.session_counts(bucket, since, until, product, version)
+
+    def incidents(self, limit=10, since=None, until=None):
+        return [{"at": row["at"], "session": session_record(row["session"])}
+                for row in self.inner.incidents(limit, since, until)]
+
     def issues(self):
         return [issue_record(i) for i in self.inner.issues()]
 

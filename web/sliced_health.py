@@ -9,10 +9,7 @@ from .figures.stats import percentile
 from .release_health import health_out
 from .slicing import Matched, Slice, matching_sessions
 
-__all__ = ["count_rollup", "sliced_health", "median_seconds", "MEDIAN_SESSIONS"]
-
-#: Newest sessions of a version the unsliced median session length is taken from.
-MEDIAN_SESSIONS = 500
+__all__ = ["count_rollup", "sliced_health", "median_seconds"]
 
 
 def count_rollup(product: str, version: str, sessions: list[dict]) -> dict:

@@ -33,12 +33,14 @@ IDEMPOTENCY_TTL = 24 * 3600.0
 class SessionQuery:
     """Filters for ``Store.list_sessions``; ``None`` means "any".
 
-    ``since`` and ``until`` bound ``created_at``, both inclusive.
+    ``since`` and ``until`` bound ``created_at``, both inclusive; ``ever_hung`` keeps the
+    sessions with at least one hang episode.
     """
 
     product: str | None = None
     version: str | None = None
     status: str | None = None
+    ever_hung: bool = False
     since: float | None = None
     until: float | None = None
     limit: int = 50
@@ -199,10 +201,32 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def products(self) -> list[dict]:
         """Per product and version rollups: ``{product, version, total, by_status,
-        hung_sessions, machines, crashed_machines, hung_machines}``: ``hung_sessions`` counts
-        its sessions that ever hung; ``machines`` the distinct ``machine_id`` of its sessions,
-        ``crashed_machines`` and ``hung_machines`` those with a session there that crashed,
-        that ever hung."""
+        hung_sessions, machines, crashed_machines, hung_machines, hang_episodes, first_seen,
+        median_duration}``: ``hung_sessions`` counts its sessions that ever hung;
+        ``machines`` the distinct ``machine_id`` of its sessions, ``crashed_machines`` and
+        ``hung_machines`` those with a session there that crashed, that ever hung;
+        ``first_seen`` the earliest ``created_at`` seen (kept after retention);
+        ``median_duration`` the (lower) median of ``ended_at - created_at`` over its ended
+        or crashed sessions, within 1 % (``None`` without any)."""
+
+    @abc.abstractmethod
+    def session_counts(self, bucket: int, since: float, until: float,
+                       product: str | None = None, version: str | None = None) -> list[dict]:
+        """Sessions by the hour or day their ``created_at`` falls in (``bucket`` is
+        ``timeline.HOUR`` or ``timeline.DAY``), for the buckets overlapping ``since..until``:
+        one row per bucket and (product, version) with any session, by bucket then pair,
+        ``{at: bucket start, product, version, by_status: {status: n}, hung: sessions that
+        ever hung, episodes: their hang episodes}`` (``by_status`` leaves zeros out).
+        Kept at write time: the cost is the buckets and pairs, not the sessions.
+        ``ValueError`` for another bucket or more than ``timeline.MAX_BUCKETS``."""
+
+    @abc.abstractmethod
+    def incidents(self, limit: int = 10, since: float | None = None,
+                  until: float | None = None) -> list[dict]:
+        """Up to ``limit`` sessions by their latest incident (``timeline.incident_time``:
+        their crash, else their latest hang's start) within ``since..until``, newest first,
+        each once: ``{at, session}``. Kept at write time (a session is filed again when its
+        incident time changes)."""
 
     @abc.abstractmethod
     def issues(self) -> list[dict]:

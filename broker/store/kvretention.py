@@ -12,7 +12,9 @@ and the index of its status (its record says where).
 from __future__ import annotations
 
 from .codec import BLOCK, SEP, index_names, iter_items, pack, unpack
+from .kvtimeline import move
 from .kvtxn import CHILDREN, KVTxn
+from .timeline import facts
 
 __all__ = ["delete_older_than", "first_stored"]
 
@@ -68,6 +70,7 @@ def _delete(txn: KVTxn, sid: str, session: dict) -> None:
     if "status_ix" in session:
         _blank(txn, "s" + status, session["status_ix"], sid)
     txn._bump_rollup(pair, status, None)
+    move(txn, sid, facts(session), None)
     if session.get("hang_count"):
         key = "r/" + pair[0] + SEP + pair[1]
         rollup = unpack(txn._get_raw(key))

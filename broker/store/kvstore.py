@@ -40,7 +40,9 @@ from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
 from .dedup import check_seq
 from .kv import KVBackend
 from .kvretention import delete_older_than
+from .kvtimeline import HUNG, INCIDENTS, read_counts, read_extras
 from .kvtxn import CHILDREN, KVTxn, SessionView
+from .timeline import incident_time
 
 __all__ = ["KVStore", "BLOCK", "matches"]
 
@@ -176,17 +178,21 @@ class KVStore(Store):
                     break
         if position <= 0:
             return Page(items, None)
-        return Page(items, ("s" if by_status else "") + str(position))
+        return Page(items, ("s" if by_status else "h" if query.ever_hung else "") + str(position))
 
     def _walk_start(self, query: SessionQuery) -> tuple[str, bool, int]:
         """Which index to walk (``name``, is it a status index) and from where.
 
-        A status filter walks that status's index (newest entry first); otherwise the
-        product, product+version or ``all`` index. Status cursors carry an ``s`` prefix.
+        A status filter walks that status's index (newest entry first), ``ever_hung`` the
+        index of sessions that hung; otherwise the product, product+version or ``all``
+        index. Status cursors carry an ``s`` prefix, hung ones an ``h``.
         """
         by_status = query.status is not None
+        kind = "s" if by_status else "h" if query.ever_hung else ""
         if by_status:
             name = "s" + query.status
+        elif query.ever_hung:
+            name = HUNG
         elif query.product is not None and query.version is not None:
             name = "v" + query.product + SEP + query.version
         elif query.product is not None:
@@ -194,20 +200,47 @@ class KVStore(Store):
         else:
             name = "all"
         cursor = query.cursor or ""
-        if cursor and cursor.startswith("s") != by_status:
+        if cursor and (cursor[:1] if cursor[:1] in "sh" else "") != kind:
             raise ValueError(f"not a session cursor for this query: {cursor!r}")
         count = self._get("ixc/" + name, 0)
         if not cursor:
             return name, by_status, count
-        digits = cursor[by_status:]  # a position in the index: digits only, never negative
+        digits = cursor[len(kind):]  # a position in the index: digits only, never negative
         if not (digits.isascii() and digits.isdigit()):
             raise ValueError(f"not a session cursor: {query.cursor!r}")
         return name, by_status, min(int(digits), count)  # never past its end (no repeats)
 
     def products(self):
         pairs = self._get("r/", [])
-        raws = self._kv.get_many(["r/" + p + SEP + v for p, v in pairs])
-        return [{**dict.fromkeys(HEALTH, 0), **unpack(raw)} for raw in raws if raw is not None]
+        names = [p + SEP + v for p, v in pairs]
+        raws = self._kv.get_many(["r/" + name for name in names] + ["tx/" + name for name in names])
+        return [{**dict.fromkeys(HEALTH, 0), **unpack(raw), **read_extras(extras)}
+                for raw, extras in zip(raws[:len(names)], raws[len(names):]) if raw is not None]
+
+    def session_counts(self, bucket, since, until, product=None, version=None):
+        return read_counts(self._kv.get_many, bucket, since, until, product, version)
+
+    def incidents(self, limit=10, since=None, until=None):
+        """Walks index ``x`` newest first: it is in the order incidents were stored, so
+        the walk ends at the first one before ``since``."""
+        seen, found = set(), []
+        position = self._get("ixc/" + INCIDENTS, 0)
+        while position > 0 and len(found) < limit:
+            ids = [sid for sid in dict.fromkeys(self._index_ids(INCIDENTS, position))
+                   if sid not in seen]
+            position -= _SCAN_CHUNK
+            seen.update(ids)
+            for raw in self._kv.get_many(["s/" + sid for sid in ids]):
+                at = None if raw is None else incident_time(session := unpack(raw))
+                if at is None or (until is not None and at > until):
+                    continue
+                if since is not None and at < since:
+                    position = 0
+                    break
+                found.append({"at": at, "session": session})
+                if len(found) == limit:
+                    break
+        return sorted(found, key=lambda row: -row["at"])
 
     def issues(self):
         raws = self._kv.get_many(["is/" + issue for issue in self._get("is/", [])])
@@ -254,6 +287,8 @@ def matches(session: dict, query: SessionQuery) -> bool:
     if query.version is not None and session["version"] != query.version:
         return False
     if query.status is not None and session["status"] != query.status:
+        return False
+    if query.ever_hung and not session.get("hang_count"):
         return False
     created = session["created_at"]
     if query.since is not None and created < query.since:

@@ -7,6 +7,8 @@ from .base import IDEMPOTENCY_TTL, SessionTxn
 from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpack
 from .history import merge_entries
 from .kv import KVBackend
+from .kvtimeline import move
+from .timeline import facts
 
 __all__ = ["KVTxn", "SessionView", "identity", "CHILDREN"]
 
@@ -25,6 +27,8 @@ class KVTxn:
         self._first: dict[str, tuple | None] = {}
         #: sid -> its hang count as last stored (release health counts its first hang)
         self._hangs: dict[str, int] = {}
+        #: sid -> its ``timeline.Facts`` as last stored (or None)
+        self._facts: dict = {}
 
     def _get_raw(self, key: str) -> bytes | None:
         if key not in self._cache:
@@ -55,6 +59,7 @@ class KVTxn:
         if sid not in self._first:
             self._first[sid] = identity(session) if session else None
             self._hangs[sid] = (session or {}).get("hang_count") or 0
+            self._facts[sid] = facts(session) if session else None
         return session
 
     def put_session(self, session):
@@ -83,7 +88,9 @@ class KVTxn:
             self._track_lost(sid, is_lost)
         hangs = session.get("hang_count") or 0
         self._count_health(session, before, after, hangs > 0 and not self._hangs[sid])
-        self._first[sid], self._hangs[sid] = after, hangs
+        now = facts(session)
+        move(self, sid, self._facts[sid], now)
+        self._first[sid], self._hangs[sid], self._facts[sid] = after, hangs, now
         self._set_raw("s/" + sid, pack(session))
 
     def _count_health(self, session: dict, before: tuple | None, after: tuple,

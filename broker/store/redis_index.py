@@ -9,6 +9,16 @@
   ``<product>␟<version>``: the machine ids of its sessions, of its crashed sessions, of its
   sessions that ever hung.
 
+The time-based counts (``timeline.py``), by ``created_at`` unless said otherwise:
+
+- ``ix:c:<product>␟<version>␟<status>``: its sessions in that status (``ZCOUNT`` per bucket);
+  ``hx:`` above is scored the same way, and ``ep:<product>␟<version>`` holds one member
+  ``<sid>␟<n>`` per hang episode;
+- ``dur:<product>␟<version>``: its ended sessions scored by duration (the median's rank);
+- ``first``: each (product, version) scored by its earliest ``created_at`` (``ZADD LT``);
+- ``ix:h``: sessions that ever hung, by their first hang; ``ix:inc``: sessions by their
+  latest incident (``timeline.incident_time``).
+
 Every operation is idempotent (``ZADD`` of a fixed score, ``ZREM``, ``SADD``), so indexing
 a session again from its record changes nothing: a replayed part re-indexes safely.
 """
@@ -17,8 +27,10 @@ from __future__ import annotations
 
 from .base import STATUSES, SessionQuery
 from .codec import SEP, pack
+from .timeline import Facts, facts
 
-__all__ = ["index_session", "walk_key", "rollup_keys", "health_keys", "children_key"]
+__all__ = ["index_session", "walk_key", "rollup_keys", "health_keys", "children_key",
+           "unfile_pair"]
 
 
 def _pair(product: str, version: str) -> str:
@@ -49,8 +61,7 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
     if isinstance(parent, str):
         pipe.zadd(children_key(prefix, parent), {sid: first_at}, nx=True)
     machine, hung = session.get("machine_id"), (session.get("hang_count") or 0) > 0
-    if hung:
-        pipe.sadd(prefix + "hx:" + pair, sid)
+    _file_timeline(pipe, prefix, sid, pair, facts(session))
     if machine and isinstance(machine, str):
         pipe.sadd(prefix + "mx:" + pair, machine)
         if status == "crashed":
@@ -65,16 +76,44 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
         pipe.zrem(ix + "s:" + old_status, sid)
     if (old_status, old_pair) != (status, pair):
         pipe.zrem(ix + "vs:" + old_pair + SEP + old_status, sid)
+        pipe.zrem(ix + "c:" + old_pair + SEP + old_status, sid)
+    if old_pair != pair:
+        unfile_pair(pipe, prefix, sid, old_pair, session)
     if old_product != product:
         pipe.zrem(ix + "p:" + old_product, sid)
     if old_pair != pair:
         pipe.zrem(ix + "v:" + old_pair, sid)
 
 
+def _file_timeline(pipe, prefix: str, sid: str, pair: str, facts: Facts) -> None:
+    created = facts.created
+    pipe.zadd(f"{prefix}ix:c:{pair}{SEP}{facts.status}", {sid: created})
+    pipe.zadd(prefix + "first", {pair: created}, lt=True)
+    if facts.hangs:
+        pipe.zadd(prefix + "hx:" + pair, {sid: created})
+        pipe.zadd(prefix + "ep:" + pair, {f"{sid}{SEP}{n}": created for n in range(facts.hangs)})
+        pipe.zadd(prefix + "ix:h", {sid: facts.first_hang or created})
+    if facts.duration is not None:
+        pipe.zadd(prefix + "dur:" + pair, {sid: facts.duration})
+    if facts.incident is not None:
+        pipe.zadd(prefix + "ix:inc", {sid: facts.incident})
+
+
+def unfile_pair(pipe, prefix: str, sid: str, pair: str, session: dict) -> None:
+    """Queue the removal of ``sid`` from the per-pair time-based sets of ``pair``."""
+    pipe.zrem(prefix + "hx:" + pair, sid)
+    pipe.zrem(prefix + "dur:" + pair, sid)
+    hangs = facts(session).hangs
+    if hangs:
+        pipe.zrem(prefix + "ep:" + pair, *[f"{sid}{SEP}{n}" for n in range(hangs)])
+
+
 def walk_key(prefix: str, query: SessionQuery) -> str:
     """The set a listing walks: the status's, else the product and version's, else all."""
     if query.status is not None:
         return f"{prefix}ix:s:{query.status}"
+    if query.ever_hung:
+        return f"{prefix}ix:h"
     if query.product is not None and query.version is not None:
         return f"{prefix}ix:v:{_pair(query.product, query.version)}"
     if query.product is not None:

@@ -18,7 +18,7 @@ reads the oldest ids below the cutoff (``ZRANGE … BYSCORE``), then per session
 from __future__ import annotations
 
 from .codec import SEP, unpack
-from .redis_index import children_key
+from .redis_index import children_key, unfile_pair
 from .redis_txn import session_keys
 
 __all__ = ["DROP_SCRIPT", "delete_older_than"]
@@ -77,9 +77,12 @@ def _unindex(pipe, prefix: str, sid: str, record: dict, before: list | None) -> 
         pipe.zrem(ix + "s:" + status, sid)
         pipe.zrem(ix + "vs:" + pair + SEP + status, sid)
         pipe.zrem(ix + "v:" + pair, sid)
-        pipe.srem(prefix + "hx:" + pair, sid)
+        pipe.zrem(ix + "c:" + pair + SEP + status, sid)
+        unfile_pair(pipe, prefix, sid, pair, record)
         if product != record["product"]:
             pipe.zrem(ix + "p:" + product, sid)
+    pipe.zrem(ix + "h", sid)
+    pipe.zrem(ix + "inc", sid)
     parent = record.get("parent_session_id")
     if isinstance(parent, str):
         pipe.zrem(children_key(prefix, parent), sid)

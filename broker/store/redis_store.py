@@ -37,6 +37,7 @@ from .redis_index import children_key, health_keys, index_session, rollup_keys
 from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_retention import DROP_SCRIPT, delete_older_than
+from .redis_timeline import pairs, read_counts, read_extras, read_incidents
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
 
 __all__ = ["RedisStore"]
@@ -208,21 +209,28 @@ class RedisStore(Store):
         return list_page(self._client, self._prefix, query)
 
     def products(self):
-        pairs = sorted(unpack(raw) for raw in self._client.smembers(self._prefix + "pairs"))
+        chosen = pairs(self._client, self._prefix)
         counts = self._pipe()
-        for product, version in pairs:
+        for product, version in chosen:
             for key in rollup_keys(self._prefix, product, version):
                 counts.zcard(key)
             for key in health_keys(self._prefix, product, version):
-                counts.scard(key)
-        values, width = counts.execute() if pairs else [], len(STATUSES) + 1 + len(HEALTH)
+                counts.zcard(key) if key.startswith(self._prefix + "hx:") else counts.scard(key)
+        values, width = counts.execute() if chosen else [], len(STATUSES) + 1 + len(HEALTH)
+        extras = read_extras(self._client, self._prefix, chosen)
         rollups = []
-        for n, (product, version) in enumerate(pairs):
+        for n, (product, version) in enumerate(chosen):
             total, *rest = values[n * width:(n + 1) * width]
             rollups.append({"product": product, "version": version, "total": total,
                             "by_status": dict(zip(STATUSES, rest)),
-                            **dict(zip(HEALTH, rest[len(STATUSES):]))})
+                            **dict(zip(HEALTH, rest[len(STATUSES):])), **extras[n]})
         return rollups
+
+    def session_counts(self, bucket, since, until, product=None, version=None):
+        return read_counts(self._client, self._prefix, bucket, since, until, product, version)
+
+    def incidents(self, limit=10, since=None, until=None):
+        return read_incidents(self._client, self._prefix, limit, since, until)
 
     def issues(self):
         fingerprints = sorted(raw.decode() for raw in self._client.smembers(self._prefix + "issues"))

@@ -16,6 +16,7 @@ from .base import IDEMPOTENCY_TTL, SessionTxn
 from .codec import pack, start_append, unpack
 from .history import merge_entries
 from .kvtxn import identity
+from .timeline import facts
 
 __all__ = ["RedisSessionTxn", "CAS_SCRIPT", "session_keys", "idempotency_key"]
 
@@ -133,7 +134,7 @@ class RedisSessionTxn(SessionTxn):
         before = self.get_session()
         self.session = session
         self.moved = self.pending or before is None or identity(before) != identity(session) \
-            or bool(self._hits) or before.get("hang_count") != session.get("hang_count")
+            or bool(self._hits) or facts(before) != facts(session)
         pending_hits = self.note[3] if self.pending and len(self.note) > 3 else []
         if not self.pending:  # else the identity last filed is still the one noted
             self.note = [list(identity(before)) if before else None, self.note[1], self.note[2]]

@@ -6,13 +6,14 @@ from dataclasses import replace
 
 import pytest
 
+from datacat.broker.store import SessionQuery
 from datacat.web.dashboard import listing as listing_module
 from datacat.web.dashboard.filters import SessionFilter, parse_filter, state_match
 from datacat.web.dashboard.listing import list_sessions
 from datacat.web.dashboard.probes import Probes
+from datacat.web.dashboard.summary import summarize
 
 from .conftest import T0, add
-from .test_index import refreshed
 
 NOW = T0 + 100_000
 
@@ -25,7 +26,11 @@ def index(store):
             host=f"rig-{n % 4}", hang=(T0 + 100 * n + 1, T0 + 100 * n + 2) if n % 6 == 0 else None,
             state=[[T0 + 100 * n, {"player": {"level": n % 4}}]],
             events=[{"ts": T0 + 100 * n, "name": "boss" if n % 3 == 0 else "tick", "level": "info"}])
-    return refreshed(store)
+    return store
+
+
+def summaries(store) -> dict:
+    return {r["id"]: summarize(r) for r in store.iter_sessions(SessionQuery(limit=100))}
 
 
 def pages(index, flt: SessionFilter, expensive=None, size: int = 4) -> list[list[str]]:
@@ -44,9 +49,10 @@ def pages(index, flt: SessionFilter, expensive=None, size: int = 4) -> list[list
 def test_following_cursors_visits_every_session_once_in_order(index, sort, order):
     flt = SessionFilter(sort=sort, order=order)
     seen = [sid for page in pages(index, flt) for sid in page]
-    assert sorted(seen) == sorted(index.by_id) and len(seen) == len(set(seen))
+    everyone = summaries(index)
+    assert sorted(seen) == sorted(everyone) and len(seen) == len(set(seen))
     key = {"duration": lambda s: s.duration(NOW)}.get(sort, lambda s: getattr(s, sort))
-    values = [key(index.by_id[sid]) for sid in seen]
+    values = [key(everyone[sid]) for sid in seen]
     assert values == sorted(values, reverse=order == "desc")
 
 
@@ -118,3 +124,22 @@ def test_parse_filter_falls_back_to_defaults_and_writes_itself_back():
 ])
 def test_state_match(expression, state, expected):
     assert state_match(expression)[1](state) is expected
+
+
+def test_other_orders_sort_the_newest_matches_and_say_so(index, monkeypatch):
+    monkeypatch.setattr(listing_module, "SORT_CAP", 5)
+    page = list_sessions(index, SessionFilter(sort="events", order="asc"), NOW, page_size=50)
+    assert page.capped and page.total is None
+    assert sorted(s.id for s in page.rows) == ["s18", "s19", "s20", "s21", "s22"]
+    whole = list_sessions(index, SessionFilter(sort="events", product="A", version="1"), NOW,
+                          page_size=50)
+    assert not whole.capped and whole.total == 4
+
+
+def test_filters_without_an_index_stop_within_a_budget_and_continue(index, monkeypatch):
+    monkeypatch.setattr(listing_module, "MAX_SCAN", 6)
+    flt = SessionFilter(machine="rig-3")
+    first = list_sessions(index, flt, NOW, page_size=50)
+    assert first.stopped_early and [s.id for s in first.rows] == ["s19"]  # s22 .. s17 tested
+    found = [sid for page in pages(index, flt, size=50) for sid in page]
+    assert found == ["s19", "s15", "s11", "s07", "s03"]

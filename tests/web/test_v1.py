@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from datacat.protocol import Kind
@@ -173,7 +175,11 @@ def test_products_count_sessions_by_status(web):
              if r["product"] == product]
     none = {"machines": 0, "crashed_machines": 0, "hung_machines": 0, "hung_sessions": 0,
             "crash_free_machines": None, "hang_free_machines": None,  # no machine ids
-            "hang_free_sessions": 1.0}
+            "hang_free_sessions": 1.0, "hang_episodes": 0}
+    started = [item.pop("first_seen") for item in items]
+    assert all(time.time() - 600 < ts <= time.time() for ts in started)
+    # one ended (about now) and one crashed (at T0, before it started: 0 s) of 1.0; none of 2.0
+    assert [item.pop("median_duration") for item in items] == [0.0, None]
     assert items == [
         {"product": product, "version": "1.0", "total": 3,
          "by_status": {"active": 1, "ended": 1, "crashed": 1},

@@ -23,15 +23,14 @@ __all__ = []
 @api.get("/overview.json")
 async def overview_json(request: Request):
     """The overview's numbers and figures, for ``Plotly.react`` without a reload."""
-    dashboard = await dashboard_of(request)
-    data = overview(dashboard.index, time.time())
+    data = await read(request, overview, request.app.ctx.store, time.time())
     return json_response(data, headers={"Cache-Control": "no-store", **timing(request)})
 
 
 @api.get("/metric.json")
 async def metric_json(request: Request):
     """One metric over the newest ``SAMPLE_SESSIONS`` sessions the sessions-page filter keeps."""
-    dashboard = await dashboard_of(request)
+    dashboard = dashboard_of(request)
     flt = replace(parse_filter(request.args), cursor="", sort="created", order="desc")
     listing = await find_sessions(request, dashboard, flt, time.time(), SAMPLE_SESSIONS)
     points = await read(request, read_points, dashboard.store, listing.rows)

@@ -30,27 +30,16 @@ for _bp in (pages, api):
 async def _start(app: Sanic, _loop=None) -> None:
     # the store opens in ``before_server_start``: it is there by now
     app.ctx.dashboard = Dashboard(app.ctx.store)
-    app.ctx.dashboard.start()
 
 
-@pages.before_server_stop
-async def _stop(app: Sanic, _loop=None) -> None:
-    dashboard = getattr(app.ctx, "dashboard", None)
-    if dashboard is not None:
-        await dashboard.stop()
-
-
-async def dashboard_of(request: Request) -> Dashboard:
-    """The app's ``Dashboard`` once its index has been built (the first build may take a while)."""
-    dashboard = request.app.ctx.dashboard
-    await dashboard.ready.wait()
-    return dashboard
+def dashboard_of(request: Request) -> Dashboard:
+    """The app's ``Dashboard``."""
+    return request.app.ctx.dashboard
 
 
 async def find_sessions(request: Request, dashboard: Dashboard, flt: SessionFilter, now: float,
                         page_size: int = PAGE_SIZE) -> Listing:
-    """``list_sessions`` for ``flt``: on the loop from the index alone, or in the read pool
-    (with its deadline) when a state or event filter has to read the store."""
+    """``list_sessions`` for ``flt`` in the read pool (with its deadline)."""
     expensive = dashboard.probes.tester(dashboard.store, flt.state, flt.event)
-    args = (dashboard.index, flt, now, expensive, dashboard.listing_cache, page_size)
-    return list_sessions(*args) if expensive is None else await read(request, list_sessions, *args)
+    return await read(request, list_sessions, dashboard.store, flt, now, expensive,
+                      dashboard.listing_cache, page_size)

@@ -12,7 +12,7 @@ from ..issue_list import IssueQuery, list_issues, product_versions
 from ..metric_spread import METRIC_SESSIONS, common_name, read_windows, spread
 from ..offload import read
 from ..release_health import health_out
-from ..sliced_health import MEDIAN_SESSIONS, median_seconds, sliced_health
+from ..sliced_health import sliced_health
 from ..sliced_issues import in_slice
 from ..slicing import Slice, matching_sessions, parse_slice
 from .blueprint import pages
@@ -41,10 +41,10 @@ def _sides(store, rollups: list[dict], product: str, pair: tuple[str, str],
         return ([items[0] for items, _ in found], [m.sessions for _, m in found],
                 [m for _, m in found])
     health = {(r["product"], r["version"]): health_out(r) for r in rollups}
-    newest = [matching_sessions(store, slice_, product, v, MEDIAN_SESSIONS).sessions
+    newest = [matching_sessions(store, slice_, product, v, METRIC_SESSIONS).sessions
               for v in pair]
-    sides = [dict(health[(product, v)], median_seconds=median_seconds(sessions))
-             for v, sessions in zip(pair, newest)]
+    sides = [dict(health[(product, v)], median_seconds=health[(product, v)]["median_duration"])
+             for v in pair]
     return sides, newest, []
 
 

@@ -1,4 +1,11 @@
-"""The sessions page's query: filter, sort and cursor-page the index's summaries."""
+"""The sessions page's query: filter, sort and cursor-page sessions read from the store.
+
+Newest first by start is a walk down the store's own listing (its product, version,
+status or ever-hung index), resumed page after page by a cursor, so it costs the page
+and never the store. Any other order sorts the newest ``SORT_CAP`` matches (and says so
+when more match). Filters the store has no index for (hang kinds, machine, state,
+events) test the records walked, within a budget per request.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +13,35 @@ import base64
 import bisect
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from datacat.broker.store import STATUSES
+from datacat.broker.store import STATUSES, SessionQuery, Store
 
 from .filters import SessionFilter
-from .index import SessionIndex
 from .probes import MAX_PROBES
-from .summary import Summary
+from .summary import Summary, summarize
 
-__all__ = ["Listing", "list_sessions", "PAGE_SIZE"]
+__all__ = ["Listing", "list_sessions", "PAGE_SIZE", "SORT_CAP", "MAX_SCAN"]
 
 PAGE_SIZE = 50
-_CACHED_ORDERS = 8
+#: Matches sorted when the order is not newest first.
+SORT_CAP = 5000
+#: Records one request may test against the filters the store has no index for.
+MAX_SCAN = 5000
+#: Records read per store page while walking.
+_CHUNK = 100
+_CACHED_ORDERS = 4
+_CACHE_SECONDS = 10
 
 
 @dataclass
 class Listing:
     """One page: rows, the cursor of the next page, and what the scan had to do.
 
-    ``total`` is the number of matches when it is known without a full scan.
+    ``total`` is the number of matches when the store's rollups hold it (or all were
+    sorted); ``capped`` says an order other than newest first sorted only ``SORT_CAP``.
     """
 
     rows: list[Summary] = field(default_factory=list)
@@ -34,34 +49,67 @@ class Listing:
     total: int | None = None
     probed: int = 0
     stopped_early: bool = False
+    capped: bool = False
 
 
 def _encode(key: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple | None:
+def _decode(cursor: str) -> list | None:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         return None
-    valid = (isinstance(key, list) and len(key) == 3 and isinstance(key[1], (int, float))
-             and isinstance(key[2], str))
-    return tuple(key) if valid else None
+    return key if isinstance(key, list) and key else None
+
+
+def _store_query(flt: SessionFilter, now: float) -> SessionQuery:
+    since, until = flt.bounds(now)
+    stored = flt.status in STATUSES
+    return SessionQuery(product=flt.product or None, version=flt.version or None,
+                        status=flt.status if stored else None,
+                        ever_hung=bool(flt.status) and not stored, since=since, until=until)
 
 
 def _cheap_test(flt: SessionFilter):
-    """The filters a summary answers by itself, as one predicate (``None``: keep all)."""
-    product, version, status, machine = flt.product, flt.version, flt.status, flt.machine.lower()
-    if not (product or version or status or machine):
+    """What the store's query leaves to test on a summary (``None``: nothing)."""
+    kind = flt.status if flt.status and flt.status not in STATUSES else ""
+    machine = flt.machine.lower()
+    if not (kind or machine):
         return None
+    return lambda s: ((not kind or s.kind(kind))
+                      and (not machine or machine in s.hostname.lower()
+                           or machine in s.machine.lower()))
 
-    def test(s: Summary) -> bool:
-        return ((not product or s.product == product) and (not version or s.version == version)
-                and (not status or s.kind(status))
-                and (not machine or machine in s.hostname.lower() or machine in s.machine.lower()))
 
-    return test
+def _walk(store: Store, query: SessionQuery, cursor: str | None, skip: int
+          ) -> Iterator[tuple[list, Summary]]:
+    """``(resume point after it, summary)`` of every match, newest first, from a point."""
+    while True:
+        page = store.list_sessions(replace(query, cursor=cursor, limit=_CHUNK))
+        for position, record in enumerate(page.items[skip:], skip + 1):
+            yield [cursor or "", position], summarize(record)
+        if page.cursor is None:
+            return
+        cursor, skip = page.cursor, 0
+
+
+def _known_total(store: Store, flt: SessionFilter, query: SessionQuery) -> int | None:
+    """The match count when the store's rollups hold it: no time bound, no machine filter,
+    and a stored status or ever hung (or none)."""
+    if flt.machine or query.since or query.until:
+        return None
+    if flt.status and flt.status not in STATUSES and flt.status != "ever_hung":
+        return None
+    total = 0
+    for row in store.products():
+        if (flt.product and row["product"] != flt.product) or \
+                (flt.version and row["version"] != flt.version):
+            continue
+        total += (row["hung_sessions"] if query.ever_hung else
+                  row["by_status"].get(flt.status, 0) if flt.status else row["total"])
+    return total
 
 
 def _value(sort: str, now: float):
@@ -70,92 +118,106 @@ def _value(sort: str, now: float):
     return lambda s: getattr(s, sort)
 
 
-def _known_total(index: SessionIndex, flt: SessionFilter, since, until) -> int | None:
-    """The match count when the index's counters hold it (no machine filter, no time bound
-    other than the whole range for status/product filters)."""
-    if flt.machine or ((flt.product or flt.status) and (since or until)):
-        return None
-    if not (flt.product or flt.status):
-        return index.count_between(since, until)
-    if flt.status and not flt.product:
-        return index.rollup.by_status.get(flt.status, 0) if flt.status in STATUSES else None
-    if flt.status:
-        return None
-    rows = index.rollup.version_rows(flt.product)
-    return sum(r["total"] for r in rows if not flt.version or r["version"] == flt.version)
-
-
-def _sorted(index: SessionIndex, flt: SessionFilter, now: float, cache: OrderedDict) -> list:
-    """Every cheap match, ascending by ``(sort value, start, id)``; cached per index change."""
-    key = (flt.key(), index.generation, int(now) if flt.range not in ("all", "custom") else 0)
-    rows = cache.get(key)
-    if rows is not None:
+def _sorted(store: Store, flt: SessionFilter, now: float, cache: OrderedDict) -> tuple:
+    """``(the newest SORT_CAP matches ascending by (value, start, id), more matched)``;
+    kept for ``_CACHE_SECONDS`` per filter, so paging through them reads them once."""
+    key = (flt.key(), int(now // _CACHE_SECONDS))
+    found = cache.get(key)
+    if found is not None:
         with suppress(KeyError):  # a listing in another thread may have dropped it since
             cache.move_to_end(key)
-        return rows
-    since, until = flt.bounds(now)
-    test = _cheap_test(flt)
-    rows = [s for s in index.walk(since, until, newest_first=False) if test is None or test(s)]
-    rows.sort(key=_value(flt.sort, now))  # stable: ties stay in (start, id) order
-    cache[key] = rows
+        return found
+    test, rows, more = _cheap_test(flt), [], False
+    for scanned, (_, summary) in enumerate(_walk(store, _store_query(flt, now), None, 0)):
+        if len(rows) == SORT_CAP or scanned == SORT_CAP + MAX_SCAN:
+            more = True
+            break
+        if test is None or test(summary):
+            rows.append(summary)
+    rows.sort(key=lambda s: (_value(flt.sort, now)(s), s.created, s.id))
+    cache[key] = found = (rows, more)
     while len(cache) > _CACHED_ORDERS:
         with suppress(KeyError):
             cache.popitem(last=False)
-    return rows
+    return found
 
 
-def _candidates(index: SessionIndex, flt: SessionFilter, now: float, cursor, cache):
-    """``(summaries in page order from the cursor on, total or None)``."""
-    since, until = flt.bounds(now)
-    newest = flt.order == "desc"
-    if flt.sort == "created":
-        test = _cheap_test(flt)
-        walk = index.walk(since, until, cursor[1:] if cursor else None, newest)
-        return (walk if test is None else filter(test, walk)), _known_total(index, flt, since, until)
-    rows = _sorted(index, flt, now, cache)
+def _candidates(store: Store, flt: SessionFilter, now: float, cursor: list | None,
+                cache: OrderedDict):
+    """``(iterator of (resume point, summary) in page order, listing so far)``."""
+    query = _store_query(flt, now)
+    if flt.sort == "created" and flt.order == "desc":
+        start, skip = (cursor[1], cursor[2]) if cursor and len(cursor) == 3 and cursor[0] == "w" \
+            and isinstance(cursor[1], str) and isinstance(cursor[2], int) else ("", 0)
+        try:
+            walk = _walk(store, query, start or None, max(skip, 0))
+            first = next(walk, None)
+        except ValueError:  # a cursor edited by hand, or the store's own gone stale
+            walk, first = _walk(store, query, None, 0), None
+            first = next(walk, None)
+        return _chain(first, walk), Listing(total=_known_total(store, flt, query))
+    rows, more = _sorted(store, flt, now, cache)
     value = _value(flt.sort, now)
+    def place(s):
+        return ((value(s), s.created, s.id))
+    listing = Listing(total=None if more else len(rows), capped=more)
+    at = None
+    if cursor and len(cursor) == 4 and cursor[0] == "o":
+        with suppress(TypeError):  # a cursor edited by hand: start over
+            at = (bisect.bisect_left(rows, tuple(cursor[1:]), key=place) if flt.order == "desc"
+                  else bisect.bisect_right(rows, tuple(cursor[1:]), key=place))
+    if flt.order == "desc":
+        order = range((len(rows) if at is None else at) - 1, -1, -1)
+    else:
+        order = range(at or 0, len(rows))
+    return ((["o", *place(rows[i])], rows[i]) for i in order), listing
 
-    def place(s: Summary) -> tuple:
-        return value(s), s.created, s.id
 
-    try:
-        if newest:
-            end = bisect.bisect_left(rows, cursor, key=place) if cursor else len(rows)
-            return (rows[i] for i in range(end - 1, -1, -1)), len(rows)
-        start = bisect.bisect_right(rows, cursor, key=place) if cursor else 0
-    except TypeError:  # a cursor edited by hand: start over
-        return _candidates(index, flt, now, None, cache)
-    return (rows[i] for i in range(start, len(rows))), len(rows)
+def _chain(first, rest):
+    if first is not None:
+        yield first
+        yield from rest
 
 
-def list_sessions(index: SessionIndex, flt: SessionFilter, now: float, expensive=None,
+def list_sessions(store: Store, flt: SessionFilter, now: float, expensive=None,
                   cache: OrderedDict | None = None, page_size: int = PAGE_SIZE) -> Listing:
-    """The page of sessions ``flt`` selects, from its cursor on.
+    """The page of sessions ``flt`` selects, from its cursor on (blocking: store reads).
 
-    Sorted by start time, the index is walked lazily; other orders sort every cheap match
-    once per index change (kept in ``cache``). ``expensive(summary)`` (the state and event
-    filters) is tried on at most ``MAX_PROBES`` candidates; when it stops early the cursor
-    continues from the last one examined.
+    ``expensive(summary)`` (the state and event filters) is tried on at most
+    ``MAX_PROBES`` candidates, and the cheap filters on at most ``MAX_SCAN``; when either
+    stops early the cursor continues from the last one examined.
     """
     cursor = _decode(flt.cursor) if flt.cursor else None
-    candidates, total = _candidates(index, flt, now, cursor, OrderedDict() if cache is None else cache)
-    listing = Listing(total=None if expensive else total)
-    last = None
-    for summary in candidates:
+    candidates, listing = _candidates(store, flt, now, cursor,
+                                      OrderedDict() if cache is None else cache)
+    if expensive is not None:
+        listing.total = None
+    walking = flt.sort == "created" and flt.order == "desc"
+    test = _cheap_test(flt) if walking else None
+    last, scanned = None, 0
+    for point, summary in candidates:
         if len(listing.rows) == page_size:
             break
+        if test is not None:
+            if scanned == MAX_SCAN:
+                listing.stopped_early = True
+                break
+            scanned += 1
+            if not test(summary):
+                last = point
+                continue
         if expensive is not None:
             if listing.probed == MAX_PROBES:
                 listing.stopped_early = True
                 break
             listing.probed += 1
             if not expensive(summary):
-                last = summary
+                last = point
                 continue
         listing.rows.append(summary)
-        last = summary
+        last = point
     else:
         return listing  # the candidates ran out: no next page
     if last is not None:
-        listing.cursor = _encode([_value(flt.sort, now)(last), last.created, last.id])
+        listing.cursor = _encode(["w", *last] if walking else last)
     return listing

@@ -1,15 +1,16 @@
-"""The overview page's numbers and figures, all from the index (no store reads)."""
+"""The overview page's numbers and figures, from the store's rollups, counts and incidents."""
 
 from __future__ import annotations
 
-import heapq
-from operator import itemgetter
+import hashlib
+import json
 
-from datacat.broker.store import STATUSES
+from datacat.broker.store import STATUSES, Store
+from datacat.broker.store.timeline import DAY, HOUR
 
 from ..figures import sessions_over_time, version_rates
-from .index import SessionIndex
-from .rollup import DAY, HOUR
+from .summary import summarize
+from .versions import version_rows
 
 __all__ = ["overview", "RECENT"]
 
@@ -27,38 +28,46 @@ def _hang_outcome(summary) -> str:
     return f"{summary.status} while hung"
 
 
-def _incident(summary) -> dict:
+def _incident(row: dict) -> dict:
     """A crash row shows the crash and its reason, a hang row the hang and its outcome."""
+    summary = summarize(row["session"])
     crashed = summary.status == "crashed"
     return {"id": summary.id, "product": summary.product, "version": summary.version,
             "status": "crashed" if crashed else "hung", "kind": "crash" if crashed else "hang",
-            "at": summary.incident,
-            "reason": summary.reason if crashed else _hang_outcome(summary)}
+            "at": row["at"], "reason": summary.reason if crashed else _hang_outcome(summary)}
 
 
-def overview(index: SessionIndex, now: float) -> dict:
+def overview(store: Store, now: float) -> dict:
     """Totals and live counts, the two overview figures, recent incidents and products.
 
-    Sessions over time are counted per hour while all of them started within three days,
-    per day otherwise.
+    Blocking (store reads). Sessions over time are counted per hour while every version's
+    first session started within three days, per day otherwise. ``generation`` changes
+    whenever a number on the page does.
     """
-    rollup = index.rollup
-    first = index.first_created()
+    rollups = store.products()
+    starts = [r["first_seen"] for r in rollups if r["total"] and r.get("first_seen")]
+    first = min(starts, default=None)
     bucket = HOUR if first is None or now - first <= 3 * DAY else DAY
-    counts = rollup.hours if bucket == HOUR else rollup.days
-    by_status = {status: rollup.by_status.get(status, 0) for status in STATUSES}
-    versions = rollup.version_rows()
+    counts: dict[tuple[float, str], int] = {}
+    for row in store.session_counts(bucket, first, now) if first is not None else ():
+        for status, n in row["by_status"].items():
+            counts[(row["at"], status)] = counts.get((row["at"], status), 0) + n
+    by_status = {status: sum(r["by_status"].get(status, 0) for r in rollups)
+                 for status in STATUSES}
+    versions = version_rows(rollups)
     products: dict[str, int] = {}
     for row in versions:
         products[row["product"]] = products.get(row["product"], 0) + row["total"]
-    recent = heapq.nlargest(RECENT, rollup.incidents.items(), key=itemgetter(1))
-    return {
-        "total": len(index), "by_status": by_status,
+    data = {
+        "total": sum(r["total"] for r in rollups), "by_status": by_status,
         "live": by_status["active"] + by_status["hung"],
         "ever_hung": sum(row["hung"] for row in versions),
-        "figures": {"over_time": sessions_over_time(dict(counts), bucket),
+        "figures": {"over_time": sessions_over_time(counts, bucket),
                     "rates": version_rates(versions)},
-        "recent": [_incident(index.by_id[sid]) for sid, _ in recent if sid in index.by_id],
+        "recent": [_incident(row) for row in store.incidents(RECENT)],
         "products": [{"product": p, "total": n} for p, n in sorted(products.items())],
-        "generation": index.generation,
     }
+    data["generation"] = hashlib.sha1(json.dumps(
+        [by_status, data["recent"], versions], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
+    return data

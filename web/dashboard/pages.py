@@ -11,8 +11,9 @@ from ..offload import read
 from .blueprint import dashboard_of, find_sessions, pages
 from .events import event_query
 from .filters import RANGES, SORTS, STATUS_CHOICES, parse_filter
+from .listing import MAX_SCAN, SORT_CAP
 from .overview import overview
-from .product import crash_sample, product_page
+from .product import product_page
 from .render import render
 from .session_page import session_page
 
@@ -36,24 +37,23 @@ def not_found(request: Request, what: str):
 @pages.get("/")
 async def overview_page(request: Request):
     """Totals, sessions over time, rates per version, recent crashes and hangs; live."""
-    dashboard = await dashboard_of(request)
-    return render(request, "overview.html", data=overview(dashboard.index, time.time()),
-                  refresh=_refresh(request))
+    data = await read(request, overview, request.app.ctx.store, time.time())
+    return render(request, "overview.html", data=data, refresh=_refresh(request))
 
 
 @pages.get("/sessions")
 async def sessions_page(request: Request):
     """The filtered, sorted, cursor-paged sessions table and the cross-session metric chart."""
-    dashboard = await dashboard_of(request)
-    store, index, now = dashboard.store, dashboard.index, time.time()
+    dashboard, now = dashboard_of(request), time.time()
     flt = parse_filter(request.args)
     listing = await find_sessions(request, dashboard, flt, now)
-    records = await read(request, lambda: [store.get_session(s.id) for s in listing.rows])
-    rows = [index.note(record) if record else s for s, record in zip(listing.rows, records)]
-    versions = sorted(v for p, v in index.rollup.versions if p == flt.product)
-    return render(request, "sessions.html", flt=flt, listing=listing, rows=rows, now=now,
-                  products=sorted({p for p, _ in index.rollup.versions}), versions=versions,
-                  ranges=list(RANGES), sorts=SORTS, statuses=STATUS_CHOICES)
+    pairs = [(r["product"], r["version"]) for r in await read(request, dashboard.store.products)
+             if r["total"]]
+    return render(request, "sessions.html", flt=flt, listing=listing, rows=listing.rows, now=now,
+                  products=sorted({p for p, _ in pairs}),
+                  versions=sorted(v for p, v in pairs if p == flt.product),
+                  ranges=list(RANGES), sorts=SORTS, statuses=STATUS_CHOICES, sort_cap=SORT_CAP,
+                  max_scan=MAX_SCAN)
 
 
 @pages.get("/sessions/<sid:str>")
@@ -75,11 +75,8 @@ async def session_view(request: Request, sid: str):
 @pages.get("/products/<name:path>")
 async def product_view(request: Request, name: str):
     """The versions of one product side by side."""
-    dashboard, name = await dashboard_of(request), unquote(name)
-    if not any(product == name for product, _ in dashboard.index.rollup.versions):
+    dashboard, name = dashboard_of(request), unquote(name)
+    context = await read(request, product_page, dashboard.store, name, dashboard.signatures)
+    if context is None:
         return not_found(request, f"product {name}")
-    crashed = crash_sample([s for s in dashboard.index.by_id.values() if s.product == name])
-    await read(request, dashboard.signatures.warm, dashboard.store, crashed)
-    context = product_page(dashboard.index, dashboard.store, name, time.time(),
-                           dashboard.signatures)
     return render(request, "product.html", **context)

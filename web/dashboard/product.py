@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 
-from datacat.broker.store import Store
+from datacat.broker.store import SessionQuery, Store
 
-from ..figures import CRASH_EVENT, percentile, version_comparison
-from .index import SessionIndex
+from ..figures import CRASH_EVENT, version_comparison
+from .summary import summarize
+from .versions import version_rows
 
 __all__ = ["product_page", "crash_sample", "CrashSignatures", "CRASH_SAMPLE"]
 
@@ -17,22 +19,24 @@ _TAIL = 5
 
 
 class CrashSignatures:
-    """``"ExceptionType: message"`` (or the stored reason) per crashed session, cached:
-    a crashed session does not change any more."""
+    """``"ExceptionType: message"`` (or the stored reason) per crashed session, the latest
+    ``CACHED`` kept: a crashed session does not change any more."""
+
+    CACHED = 5 * CRASH_SAMPLE
 
     def __init__(self):
-        self._cache: dict[str, str] = {}
+        self._cache: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()  # pages read in several threads of the read pool
 
     def get(self, store: Store, summary) -> str:
         signature = self._cache.get(summary.id)
         if signature is None:
-            signature = self._cache[summary.id] = _signature(store, summary)
+            signature = _signature(store, summary)
+            with self._lock:
+                self._cache[summary.id] = signature
+                while len(self._cache) > self.CACHED:
+                    self._cache.popitem(last=False)
         return signature
-
-    def warm(self, store: Store, summaries) -> None:
-        """Read the signatures of ``summaries`` not cached yet (off the event loop)."""
-        for summary in summaries:
-            self.get(store, summary)
 
 
 def _signature(store: Store, summary) -> str:
@@ -56,32 +60,31 @@ def _top(counts: Counter, n: int) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
-def crash_sample(summaries) -> list:
-    """The ``CRASH_SAMPLE`` latest crashed sessions among ``summaries``."""
-    return sorted((s for s in summaries if s.status == "crashed"),
-                  key=lambda s: s.incident or 0, reverse=True)[:CRASH_SAMPLE]
+def crash_sample(store: Store, product: str) -> list:
+    """Summaries of the ``CRASH_SAMPLE`` sessions of ``product`` that crashed last."""
+    page = store.list_sessions(SessionQuery(product=product, status="crashed",
+                                            limit=CRASH_SAMPLE))
+    return [summarize(record) for record in page.items]
 
 
-def product_page(index: SessionIndex, store: Store, product: str, now: float,
-                 signatures: CrashSignatures) -> dict:
-    """Per version: sessions, crash-free %, hang rate %, median length, top crash reasons."""
-    summaries = [s for s in index.by_id.values() if s.product == product]
-    crashed = crash_sample(summaries)
+def product_page(store: Store, product: str, signatures: CrashSignatures) -> dict | None:
+    """Per version: sessions, crash-free %, hang rate %, median length, top crash reasons;
+    ``None`` for a product never stored. Blocking: store reads."""
+    versions = version_rows(store.products(), product)
+    if not versions:
+        return None
+    crashed = crash_sample(store, product)
     reasons: dict[str, Counter] = {}
     for summary in crashed:
         reasons.setdefault(summary.version, Counter())[signatures.get(store, summary)] += 1
-    lengths: dict[str, list[float]] = {}
-    for summary in summaries:
-        if summary.ended is not None:
-            lengths.setdefault(summary.version, []).append(summary.duration(now))
     rows = []
-    for row in index.rollup.version_rows(product):
+    for row in versions:
         total, version = row["total"], row["version"]
         rows.append({"version": version, "total": total,
                      "crashed": row["crashed"], "hung": row["hung"],
                      "crash_free": 100.0 * (total - row["crashed"]) / total if total else None,
                      "hang_rate": 100.0 * row["hung"] / total if total else None,
-                     "median_seconds": percentile(lengths.get(version, []), 50),
+                     "median_seconds": row["median_seconds"],
                      "reasons": _top(reasons.get(version) or Counter(), 3)})
     overall = _top(sum(reasons.values(), Counter()), 5)
     return {"product": product, "rows": rows, "figure": version_comparison(rows),

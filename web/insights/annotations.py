@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..timefmt import to_rfc3339
 
-__all__ = ["KINDS", "crash_notes", "release_notes", "hang_candidates", "hang_notes"]
+__all__ = ["KINDS", "crash_notes", "release_notes", "hang_notes"]
 
 KINDS = ("crash", "hang", "release")
 
@@ -32,31 +32,22 @@ def _note(kind: str, ts: float, title: str, text: str, summary=None, end: float 
             "product": product, "version": version}
 
 
-def _wanted(summary, product: str | None, version: str | None) -> bool:
-    return ((product is None or summary.product == product)
-            and (version is None or summary.version == version))
+def crash_notes(summary, at: float) -> dict:
+    """The note of a session that crashed at ``at``."""
+    return _note("crash", at, f"crash: {summary.reason or 'unknown'}", _where(summary), summary,
+                 tags=[summary.reason or "unknown"])
 
 
-def crash_notes(digest, start: float, end: float, product=None, version=None) -> list[dict]:
-    """One note per session that crashed within ``start..end``."""
-    return [_note("crash", ts, f"crash: {s.reason or 'unknown'}", _where(s), s,
-                  tags=[s.reason or "unknown"])
-            for ts, s in digest.crashes if start <= ts <= end and _wanted(s, product, version)]
-
-
-def release_notes(digest, start: float, end: float, product=None, version=None) -> list[dict]:
+def release_notes(rollups: list[dict], start: float, end: float, product=None,
+                  version=None) -> list[dict]:
     """One note per version whose first session started within ``start..end``."""
-    return [_note("release", stats.first_seen, f"release: {p} {v}",
-                  f"first session of {p} {v}", product=p, version=v)
-            for (p, v), stats in digest.versions.items()
-            if stats.first_seen is not None and start <= stats.first_seen <= end
-            and (product is None or p == product) and (version is None or v == version)]
-
-
-def hang_candidates(digest, start: float, end: float, product=None, version=None) -> list:
-    """Sessions with hangs that were alive at some point within ``start..end``."""
-    return [s for s in digest.hung if s.created <= end and (s.ended is None or s.ended >= start)
-            and _wanted(s, product, version)]
+    return [_note("release", r["first_seen"], f"release: {r['product']} {r['version']}",
+                  f"first session of {r['product']} {r['version']}", product=r["product"],
+                  version=r["version"])
+            for r in rollups
+            if r.get("first_seen") is not None and start <= r["first_seen"] <= end
+            and (product is None or r["product"] == product)
+            and (version is None or r["version"] == version)]
 
 
 def hang_notes(summary, record: dict | None, start: float, end: float) -> list[dict]:

@@ -15,7 +15,8 @@ from datacat.broker.store import STATUSES
 
 from ..timefmt import to_rfc3339
 
-__all__ = ["METRICS", "MAX_POINTS", "MAX_COLUMNS", "parse_step", "auto_step", "build_series"]
+__all__ = ["METRICS", "MAX_POINTS", "MAX_COLUMNS", "parse_step", "auto_step", "build_series",
+           "series_from_counts"]
 
 #: Series ``GET /api/v1/series?metric=`` serves.
 METRICS = ("sessions", "crash_free_rate", "hang_free_rate", "hang_episodes", "crash_reasons")
@@ -54,6 +55,53 @@ def _top(counter: Counter, n: int) -> list[str]:
     return sorted(key for key, _ in counter.most_common(n))
 
 
+def _grid(start: float, end: float, step: float) -> tuple[float, int]:
+    """``(first bucket start, number of buckets)`` covering ``start..end``."""
+    first = math.floor(start / step) * step
+    return first, max(1, math.ceil((end - first) / step))
+
+
+class _Cells:
+    """Per bucket and column: the counted value, the sessions behind a rate, and weights."""
+
+    def __init__(self):
+        self.cells: dict = defaultdict(Counter)  # bucket -> column -> n
+        self.totals: dict = defaultdict(Counter)  # bucket -> column -> sessions (for rates)
+        self.weight: Counter = Counter()  # column -> sessions (or crashes) over the range
+
+    def add(self, metric: str, bucket: int, column: str, total: int, crashed: int, hung: int,
+            episodes: int) -> None:
+        """Count ``total`` sessions of one version in ``bucket`` for a per-version metric."""
+        self.weight[column] += total
+        self.totals[bucket][column] += total
+        self.cells[bucket][column] += {"hang_episodes": episodes,
+                                       "crash_free_rate": crashed}.get(metric, hung)
+
+    def table(self, metric: str, first: float, count: int, step: float) -> dict:
+        if metric == "sessions":
+            columns = list(STATUSES)
+        elif metric == "crash_reasons":
+            columns = _top(self.weight, MAX_COLUMNS)
+            if len(self.weight) > MAX_COLUMNS:
+                for row in self.cells.values():
+                    row["other"] = sum(n for reason, n in row.items() if reason not in columns)
+                columns.append("other")
+        else:
+            columns = _top(self.weight, MAX_COLUMNS)
+        rows = []
+        for bucket in range(count):
+            row = {"time": to_rfc3339(first + bucket * step)}
+            for column in columns:
+                n = self.cells[bucket][column]
+                if metric.endswith("_rate"):
+                    seen = self.totals[bucket][column]
+                    row[column] = 1.0 - n / seen if seen else None
+                else:
+                    row[column] = n
+            rows.append(row)
+        return {"columns": ["time", *columns], "rows": rows}
+
+
 def build_series(metric: str, summaries, start: float, end: float, step: float,
                  product: str | None = None) -> dict:
     """``{"columns", "rows"}`` of ``metric`` over sessions started in ``start..end``.
@@ -61,49 +109,35 @@ def build_series(metric: str, summaries, start: float, end: float, step: float,
     ``summaries`` are already filtered (product, version, start time). Rates are 0..1
     and ``null`` in a bucket where a version had no session.
     """
-    first = math.floor(start / step) * step
-    count = max(1, math.ceil((end - first) / step))
-    cells: dict = defaultdict(Counter)  # bucket -> column -> n
-    totals: dict = defaultdict(Counter)  # bucket -> column -> sessions (for rates)
-    weight: Counter = Counter()  # column -> sessions (or crashes) over the whole range
+    first, count = _grid(start, end, step)
+    out = _Cells()
     for summary in summaries:
         bucket = min(count - 1, int((summary.created - first) // step))
         if metric == "sessions":
-            cells[bucket][summary.status] += 1
-            continue
-        if metric == "crash_reasons":
+            out.cells[bucket][summary.status] += 1
+        elif metric == "crash_reasons":
             if summary.status == "crashed":
-                cells[bucket][summary.reason or "unknown"] += 1
-                weight[summary.reason or "unknown"] += 1
-            continue
-        column = _label(summary, product)
-        weight[column] += 1
-        totals[bucket][column] += 1
-        if metric == "hang_episodes":
-            cells[bucket][column] += summary.hangs
-        elif metric == "crash_free_rate":
-            cells[bucket][column] += summary.status == "crashed"
+                out.cells[bucket][summary.reason or "unknown"] += 1
+                out.weight[summary.reason or "unknown"] += 1
         else:
-            cells[bucket][column] += summary.hangs > 0
-    if metric == "sessions":
-        columns = list(STATUSES)
-    elif metric == "crash_reasons":
-        columns = _top(weight, MAX_COLUMNS)
-        if len(weight) > MAX_COLUMNS:
-            for row in cells.values():
-                row["other"] = sum(n for reason, n in row.items() if reason not in columns)
-            columns.append("other")
-    else:
-        columns = _top(weight, MAX_COLUMNS)
-    rows = []
-    for bucket in range(count):
-        row = {"time": to_rfc3339(first + bucket * step)}
-        for column in columns:
-            n = cells[bucket][column]
-            if metric.endswith("_rate"):
-                seen = totals[bucket][column]
-                row[column] = 1.0 - n / seen if seen else None
-            else:
-                row[column] = n
-        rows.append(row)
-    return {"columns": ["time", *columns], "rows": rows}
+            out.add(metric, bucket, _label(summary, product), 1,
+                    summary.status == "crashed", summary.hangs > 0, summary.hangs)
+    return out.table(metric, first, count, step)
+
+
+def series_from_counts(metric: str, rows: list[dict], start: float, end: float, step: float,
+                       product: str | None = None) -> dict:
+    """``build_series`` from ``Store.session_counts`` rows whose buckets divide ``step``
+    (every metric but ``crash_reasons``)."""
+    first, count = _grid(start, end, step)
+    out = _Cells()
+    for row in rows:
+        bucket = min(count - 1, max(0, int((row["at"] - first) // step)))
+        if metric == "sessions":
+            for status, n in row["by_status"].items():
+                out.cells[bucket][status] += n
+            continue
+        label = row["version"] if product else f"{row['product']} {row['version']}"
+        out.add(metric, bucket, label, sum(row["by_status"].values()),
+                row["by_status"].get("crashed", 0), row["hung"], row["episodes"])
+    return out.table(metric, first, count, step)

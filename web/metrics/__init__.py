@@ -5,8 +5,8 @@ from __future__ import annotations
 from .collector import Metrics, Snapshot, StoreCollector
 from .daemons import DAEMONS
 from .peers import PeerKind, peer_families
-from .sessions import digest_families, rollup_families
+from .sessions import hang_families, rollup_families
 from .workers import WORKERS
 
-__all__ = ["Metrics", "Snapshot", "StoreCollector", "rollup_families", "digest_families",
+__all__ = ["Metrics", "Snapshot", "StoreCollector", "rollup_families", "hang_families",
            "PeerKind", "peer_families", "DAEMONS", "WORKERS"]

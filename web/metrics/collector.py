@@ -1,7 +1,7 @@
 """``Metrics``: one registry per app: the store collector, web counters, process stats.
 
 The store collector's gauges are computed at scrape time from a ``Snapshot`` the
-``/metrics`` handler reads first (store calls in a thread, the index on the loop);
+``/metrics`` handler reads first (store calls in a thread);
 ``expose`` then renders it with ``prometheus_client``'s own encoder.
 """
 
@@ -17,7 +17,7 @@ from .broker import broker_families
 from .daemons import DAEMONS
 from .issues import issue_families
 from .peers import peer_families
-from .sessions import digest_families, rollup_families
+from .sessions import hang_families, rollup_families
 from .workers import WORKERS
 
 __all__ = ["Snapshot", "StoreCollector", "Metrics"]
@@ -25,13 +25,12 @@ __all__ = ["Snapshot", "StoreCollector", "Metrics"]
 
 @dataclass
 class Snapshot:
-    """What one scrape reports: rollups, daemon and worker records, the index digest, and
-    the broker's counters (``broker_configured``: whether it was asked at all)."""
+    """What one scrape reports: rollups, daemon and worker records, and the broker's
+    counters (``broker_configured``: whether it was asked at all)."""
 
     rollups: list
     daemons: list
     workers: list
-    digest: object = None
     broker: dict | None = None
     broker_configured: bool = False
     issues: list | None = None
@@ -49,7 +48,7 @@ class StoreCollector(Collector):
             return
         yield from rollup_families(snapshot.rollups)
         yield from issue_families(snapshot.issues, snapshot.rollups)
-        yield from digest_families(snapshot.digest)
+        yield from hang_families(snapshot.rollups)
         yield from peer_families(DAEMONS, snapshot.daemons)
         yield from peer_families(WORKERS, snapshot.workers)
         yield from broker_families(snapshot.broker, snapshot.broker_configured)

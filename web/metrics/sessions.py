@@ -1,5 +1,5 @@
-"""Session metric families: counts by status and crash-free rates from the store's
-write-time rollups; hang figures from the index digest (the rollups do not keep them)."""
+"""Session metric families, all from the store's write-time rollups: counts by status,
+crash-free and hang-free rates, sessions that ever hung and hang episodes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from datacat.broker.store import STATUSES
 
-__all__ = ["rollup_families", "digest_families"]
+__all__ = ["rollup_families", "hang_families"]
 
 _PV = ["product", "version"]
 
@@ -30,8 +30,8 @@ def rollup_families(rollups: list[dict]) -> list:
     return [sessions, crash_free]
 
 
-def digest_families(digest) -> list:
-    """Hang-free rates, sessions that ever hung, hang episodes, and the index's size."""
+def hang_families(rollups: list[dict]) -> list:
+    """Hang-free rates, sessions that ever hung and hang episodes per version."""
     hang_free = GaugeMetricFamily(
         "datacat_session_hang_free_ratio",
         "Share of a version's sessions that never hung: 1 - ever_hung / total.", labels=_PV)
@@ -39,17 +39,11 @@ def digest_families(digest) -> list:
                                   "Sessions with at least one hang episode.", labels=_PV)
     episodes = GaugeMetricFamily("datacat_hang_episodes",
                                  "Hang episodes recorded in the version's sessions.", labels=_PV)
-    indexed = GaugeMetricFamily("datacat_index_sessions",
-                                "Sessions in the web app's index (the hang figures' base).")
-    ready = GaugeMetricFamily("datacat_index_ready",
-                              "1 once the index is built; 0 means no hang figures yet.")
-    ready.add_metric([], 0 if digest is None else 1)
-    if digest is None:
-        return [ready]
-    for (product, version), stats in sorted(digest.versions.items()):
-        pair = [str(product), str(version)]
-        hang_free.add_metric(pair, stats.free(stats.ever_hung))
-        ever_hung.add_metric(pair, stats.ever_hung)
-        episodes.add_metric(pair, stats.episodes)
-    indexed.add_metric([], digest.sessions)
-    return [hang_free, ever_hung, episodes, indexed, ready]
+    for rollup in rollups:
+        pair = [str(rollup["product"]), str(rollup["version"])]
+        total, hung = rollup.get("total") or 0, rollup.get("hung_sessions") or 0
+        if total:
+            hang_free.add_metric(pair, 1.0 - hung / total)
+        ever_hung.add_metric(pair, hung)
+        episodes.add_metric(pair, rollup.get("hang_episodes") or 0)
+    return [hang_free, ever_hung, episodes]

@@ -150,7 +150,11 @@ SCHEMAS = {
                                             "additionalProperties": {"type": "integer"}},
                               **{name: {"type": "integer"} for name in _HEALTH},
                               **{name: {**_NUM, "minimum": 0, "maximum": 1} for name in _RATES},
-                              "median_seconds": {**_NUM, "description": "sliced answers only"}},
+                              "median_seconds": {**_NUM, "description": "sliced answers only"},
+                              "hang_episodes": {"type": "integer"},
+                              "first_seen": {**_NUM, "description": "the earliest created_at"},
+                              "median_duration": {**_NUM, "description":
+                                                  "seconds, over its ended sessions, within 1 %"}},
                              ("product", "version", "total", "by_status", *_HEALTH, *_RATES)),
     "Series": _object({"metric": {"type": "string"}, "from": _TIME, "to": _TIME,
                        "step": {"type": "number"},

@@ -11,14 +11,11 @@ from sanic.response import raw
 from datacat.broker.store import Store
 from datacat.control import ask
 
-from ..insights.digest import current_digest
 from ..metrics import Snapshot
 from ..offload import read
 
-__all__ = ["bp", "SCRAPE_INDEX_WAIT", "BROKER_WAIT"]
+__all__ = ["bp", "BROKER_WAIT"]
 
-#: Seconds a scrape waits for the index's first build (then hang figures are left out).
-SCRAPE_INDEX_WAIT = 2.0
 #: Seconds a scrape waits for the broker's counters (then ``datacat_broker_up 0``).
 BROKER_WAIT = 0.5
 
@@ -31,13 +28,12 @@ def _store_part(store: Store) -> tuple[list, list, list, list]:
 
 @bp.get("/metrics")
 async def metrics(request: Request):
-    """Computed now from the store's rollups and issues, the index digest, daemon and worker
-    records, and the broker's counters when ``broker_stats`` is configured."""
+    """Computed now from the store's rollups and issues, daemon and worker records, and the
+    broker's counters when ``broker_stats`` is configured."""
     app = request.app
     endpoint = getattr(app.ctx.settings, "broker_stats", None)
     rollups, daemons, workers, issues = await read(request, _store_part, app.ctx.store)
     broker = await asyncio.to_thread(ask, endpoint, {}, BROKER_WAIT) if endpoint else None
-    digest = await current_digest(app, wait=SCRAPE_INDEX_WAIT)
-    snapshot = Snapshot(rollups, daemons, workers, digest, broker, bool(endpoint), issues)
+    snapshot = Snapshot(rollups, daemons, workers, broker, bool(endpoint), issues)
     body, content_type = app.ctx.metrics.expose(snapshot, request.headers.get("accept", ""))
     return raw(body, content_type=content_type)

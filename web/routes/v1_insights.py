@@ -7,10 +7,9 @@ import time
 from sanic import Blueprint
 from sanic.request import Request
 
-from ..errors import ApiError
-from ..insights.annotations import KINDS, crash_notes, hang_candidates, hang_notes, release_notes
-from ..insights.digest import current_digest, index_of
-from ..insights.series import MAX_POINTS, METRICS, auto_step, build_series, parse_step
+from ..insights.annotations import KINDS
+from ..insights.reading import read_annotations, read_series
+from ..insights.series import MAX_POINTS, METRICS, auto_step, parse_step
 from ..jsonio import json_response
 from ..offload import read
 from ..params import bad_param, int_param, time_param
@@ -35,11 +34,6 @@ def _window(request: Request) -> tuple[float, float]:
     return start, end
 
 
-def _unavailable() -> ApiError:
-    return ApiError(503, "unavailable", "the session index is still being built; retry shortly",
-                    {"Retry-After": "5"})
-
-
 def _filters(request: Request) -> tuple[str | None, str | None]:
     return request.args.get("product") or None, request.args.get("version") or None
 
@@ -58,14 +52,8 @@ async def series(request: Request):
         raise bad_param("step", str(exc)) from None
     if (end - start) / step > MAX_POINTS:
         raise bad_param("step", f"gives more than {MAX_POINTS} rows for this range")
-    index = await index_of(request.app)
-    if index is None:
-        raise _unavailable()
-    product, version = _filters(request)
-    picked = [s for s in index.walk(since=start, until=end, newest_first=False)
-              if (product is None or s.product == product)
-              and (version is None or s.version == version)]
-    out = await read(request, build_series, metric, picked, start, end, step, product)
+    out = await read(request, read_series, request.app.ctx.store, metric, start, end, step,
+                     *_filters(request))
     return json_response({"metric": metric, "from": to_rfc3339(start), "to": to_rfc3339(end),
                           "step": step, **out})
 
@@ -78,28 +66,13 @@ def _kinds(request: Request) -> list[str]:
     return kinds
 
 
-def _read_hangs(store, candidates, start: float, end: float) -> list[dict]:
-    return [note for summary in candidates
-            for note in hang_notes(summary, store.get_session(summary.id), start, end)]
-
-
 @bp.get("/annotations")
 async def annotations(request: Request):
     """``?from&to&product&version&kind&limit`` → the latest ``limit`` notes, oldest first."""
     start, end = _window(request)
     kinds = _kinds(request)
     limit = int_param(request, "limit", 1000, 1, MAX_ANNOTATIONS)
-    product, version = _filters(request)
-    digest = await current_digest(request.app)
-    if digest is None:
-        raise _unavailable()
-    notes = []
-    if "crash" in kinds:
-        notes += crash_notes(digest, start, end, product, version)
-    if "release" in kinds:
-        notes += release_notes(digest, start, end, product, version)
-    if "hang" in kinds:
-        candidates = hang_candidates(digest, start, end, product, version)[-limit:]
-        notes += await read(request, _read_hangs, request.app.ctx.store, candidates, start, end)
+    notes = await read(request, read_annotations, request.app.ctx.store, kinds, start, end,
+                       *_filters(request))
     notes.sort(key=lambda note: note["time"])
     return json_response(notes[-limit:])
