@@ -161,14 +161,14 @@ def start_daemon(stack: contextlib.ExitStack, tmp: Path, name: str, broker: str,
     return child.process.pid, paths
 
 
-def serve_web(stack: contextlib.ExitStack, tmp: Path, directory: str) -> tuple[str, int]:
-    """A real ``datacat web`` on the diskcache store in ``directory``; its URL and pid once
+def serve_web(stack: contextlib.ExitStack, tmp: Path, store_url: str) -> tuple[str, int]:
+    """A real ``datacat web`` on the store at ``store_url``; its URL and pid once
     ``/health`` answers."""
     import httpx
 
     port = free_port()
-    web = DataCatProcess(["web", "--store", f"diskcache://{directory}", "--port", str(port)],
-                         tmp / "web.log")
+    web = DataCatProcess(["web", "--store", store_url, "--port", str(port)],
+                         tmp / f"web-{port}.log")
     stack.callback(web.stop)
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: httpx.get(url + "/health", timeout=2).status_code == 200, 60,
@@ -206,17 +206,17 @@ def open_part(product: str = "bench") -> dict:
     return {"open": {"product": product, "version": "1.0", "pid": 1, "ts": time.time()}}
 
 
-def fill_store(directory: str, sessions: int, part: Callable, seed: int,
+def fill_store(store_url: str, sessions: int, part: Callable, seed: int,
                per_batch: int = 1_000) -> float:
-    """A ``DiskStore`` in ``directory`` holding ``sessions`` sessions, each
+    """The store at ``store_url`` filled with ``sessions`` sessions, each
     ``part(rng, n, now)``, applied ``per_batch`` at a time; returns the seconds it took."""
     import random
 
     from datacat.broker.apply import apply
-    from datacat.broker.store.disk import DiskStore
+    from datacat.broker.store import open_store
 
     rng, now, started = random.Random(seed), time.time(), time.perf_counter()
-    store = DiskStore(directory)
+    store = open_store(store_url)
     try:
         for first in range(0, sessions, per_batch):
             parts = {f"0190b5a1-0000-7000-8000-{n:012d}": part(rng, n, now)

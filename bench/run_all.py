@@ -18,7 +18,8 @@ from _util import SUMMARY_MARK, fmt
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("client_call.py", "daemon_reduction.py", "ingest.py", "ingest_redis.py",
-           "worker_scaling.py", "append_cost.py", "delivery.py", "dashboard_pages.py", "slices.py",
+           "worker_scaling.py", "append_cost.py", "delivery.py", "dashboard_pages.py",
+           "dashboard_pages.py --redis", "slices.py",
            "pytest_plugin.py")
 TIMEOUT = 150.0  # seconds per script
 
@@ -38,7 +39,8 @@ def run(script: str) -> tuple[list[dict], str | None]:
     """Stream one script's output; its summary rows and what went wrong, if anything."""
     rows: list[dict] = []
     start = time.monotonic()
-    process = subprocess.Popen([sys.executable, str(HERE / script)], stdout=subprocess.PIPE,
+    name, *args = script.split()
+    process = subprocess.Popen([sys.executable, str(HERE / name), *args], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, bufsize=1)
     expired = threading.Event()
     watchdog = threading.Timer(TIMEOUT, lambda: (expired.set(), stop(process)))

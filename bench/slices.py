@@ -59,8 +59,9 @@ def main() -> int:
     report = Report("slices", f"sliced figures against unsliced, {SESSIONS:,} sessions")
     with bench_env() as (stack, tmp):
         directory = str(tmp / "store")
-        report.note(f"built the store in {fill_store(directory, SESSIONS, _part, 11):.1f} s")
-        url, _ = serve_web(stack, tmp, directory)
+        store_url = f"diskcache://{directory}"
+        report.note(f"built the store in {fill_store(store_url, SESSIONS, _part, 11):.1f} s")
+        url, _ = serve_web(stack, tmp, store_url)
         with httpx.Client(base_url=url, timeout=120) as client:
             def case(path: str):
                 def run() -> float:

@@ -49,7 +49,7 @@ def create_app(settings: WebSettings) -> Sanic:
 
     @app.before_server_start
     async def _open_store(app: Sanic, _loop=None) -> None:
-        app.ctx.store = SafeStore(open_store(settings.store_url))
+        app.ctx.store = SafeStore(open_store(settings.store_url, reader=True))
 
     @app.after_server_stop
     async def _close_store(app: Sanic, _loop=None) -> None:

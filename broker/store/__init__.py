@@ -11,8 +11,12 @@ __all__ = ["open_store", "Store", "SessionTxn", "SessionQuery", "Page", "STATUSE
            "IDEMPOTENCY_TTL"]
 
 
-def open_store(url: str) -> Store:
-    """Open the store a URL names; raises ``ValueError`` naming the URL if it is not valid."""
+def open_store(url: str, *, reader: bool = False) -> Store:
+    """Open the store a URL names; raises ``ValueError`` naming the URL if it is not valid.
+
+    ``reader``: the opener mostly reads (the web app): an embedded store keeps its memory
+    small and flat, whatever it holds, rather than caching pages for writes.
+    """
     parsed = urlparse(url)
     if parsed.scheme == "memory":
         from .memory import MemoryStore
@@ -24,7 +28,7 @@ def open_store(url: str) -> Store:
             raise ValueError(f"store URL {url!r} names no directory (diskcache:///abs/path)")
         from .disk import DiskStore
 
-        return DiskStore(path)
+        return DiskStore(path, lean=reader)
     if parsed.scheme in ("redis", "rediss") or parsed.scheme.startswith("redis+"):
         from .redis_store import RedisStore
 

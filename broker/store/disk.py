@@ -24,10 +24,16 @@ _SETTINGS = {
 }
 
 
+#: A reader's SQLite memory per connection: a 1 MB page cache and no memory-mapped file
+#: (mapped pages count in its RSS and grow with the file).
+_LEAN = {"sqlite_cache_size": 256, "sqlite_mmap_size": 0}
+
+
 class _DiskKV(KVBackend):
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, lean: bool):
         try:
-            self._cache = diskcache.Cache(directory, timeout=60, **_SETTINGS)
+            self._cache = diskcache.Cache(directory, timeout=60, **_SETTINGS,
+                                          **(_LEAN if lean else {}))
         except Exception as exc:  # noqa: BLE001 - translate at the boundary
             raise StoreError(f"cannot open diskcache store at {directory}: {exc}") from exc
 
@@ -53,8 +59,9 @@ class _DiskKV(KVBackend):
 
 
 class DiskStore(KVStore):
-    """Sessions, state, history, events and metrics in one diskcache directory."""
+    """Sessions, state, history, events and metrics in one diskcache directory; ``lean``
+    for a process that mostly reads (see ``open_store``)."""
 
-    def __init__(self, directory: str):
-        super().__init__(_DiskKV(directory))
+    def __init__(self, directory: str, lean: bool = False):
+        super().__init__(_DiskKV(directory, lean))
         self.directory = directory
