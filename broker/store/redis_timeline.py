@@ -1,7 +1,8 @@
 """The time-based reads on Redis (``timeline.py``), from the sets ``redis_index.py`` keeps.
 
 Every answer is a fixed number of pipelined round trips: counts cost one ``ZCOUNT`` per
-bucket, pair and status, never a walk over sessions.
+bucket, pair and status, run server-side by ``COUNTS_SCRIPT`` (one call per sorted set,
+so valid on Cluster), never a walk over sessions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ from .codec import SEP, unpack
 from .redis_txn import session_keys
 from .timeline import bucket_starts
 
-__all__ = ["read_counts", "read_extras", "read_incidents", "pairs"]
+__all__ = ["read_counts", "read_extras", "read_incidents", "pairs", "COUNTS_SCRIPT"]
+
+#: KEYS: one sorted set; ARGV: bucket bounds b1 < b2 < ... < bn. The members scored in
+#: each ``[b(i), b(i+1))``.
+COUNTS_SCRIPT = """
+local out = {}
+for i = 1, #ARGV - 1 do
+  out[i] = redis.call('ZCOUNT', KEYS[1], ARGV[i], '(' .. ARGV[i + 1])
+end
+return out
+"""
 
 
 def pairs(client, prefix: str) -> list[tuple[str, str]]:
@@ -19,25 +30,26 @@ def pairs(client, prefix: str) -> list[tuple[str, str]]:
     return sorted(tuple(unpack(raw)) for raw in client.smembers(prefix + "pairs"))
 
 
-def read_counts(client, prefix: str, bucket: int, since: float, until: float,
+def read_counts(client, counts_sha: str, prefix: str, bucket: int, since: float, until: float,
                 product: str | None, version: str | None) -> list[dict]:
-    """``Store.session_counts``: ``ZCOUNT`` of each pair's per-status, hung and episode
-    sets over each bucket, in one pipeline."""
+    """``Store.session_counts``: each pair's per-status, hung and episode sets counted over
+    every bucket by ``COUNTS_SCRIPT`` (``counts_sha``), one call per set, in one pipeline."""
     starts = bucket_starts(bucket, since, until)
     chosen = [(p, v) for p, v in pairs(client, prefix)
               if (product is None or p == product) and (version is None or v == version)]
     keys = [[f"{prefix}ix:c:{p}{SEP}{v}{SEP}{status}" for status in STATUSES]
             + [f"{prefix}hx:{p}{SEP}{v}", f"{prefix}ep:{p}{SEP}{v}"] for p, v in chosen]
+    bounds = [*starts, starts[-1] + bucket]
     pipe = client.pipeline(transaction=False)
-    for start in starts:
-        for pair_keys in keys:
-            for key in pair_keys:
-                pipe.zcount(key, start, f"({start + bucket}")
-    values = iter(pipe.execute() if chosen else [])
+    for pair_keys in keys:
+        for key in pair_keys:
+            pipe.evalsha(counts_sha, 1, key, *bounds)
+    counted = pipe.execute() if chosen else []  # per set: a count per bucket
+    width = len(STATUSES) + 2
     rows = []
-    for start in starts:
-        for p, v in chosen:
-            *by_status, hung, episodes = (next(values) for _ in range(len(STATUSES) + 2))
+    for n, start in enumerate(starts):
+        for k, (p, v) in enumerate(chosen):
+            *by_status, hung, episodes = (counted[k * width + j][n] for j in range(width))
             if any(by_status):
                 rows.append({"at": float(start), "product": p, "version": v,
                              "by_status": {s: n for s, n in zip(STATUSES, by_status) if n},
