@@ -17,9 +17,11 @@ session's pending hits again (a worker died before clearing them) counts nothing
 
 from __future__ import annotations
 
+import msgpack
+
 from ..issues import SAMPLES, issue_out, scopes
 
-__all__ = ["ISSUE_SCRIPT", "file_hits", "read_issues", "issue_keys"]
+__all__ = ["ISSUE_SCRIPT", "READ_SCRIPT", "file_hits", "read_issues", "issue_keys"]
 
 #: KEYS: issue hash, last seq per session, counted units, sessions, samples.
 #: ARGV: sid, machine ("" if none), type, message, samples kept, the number of scopes, the
@@ -61,6 +63,11 @@ redis.call('HSETNX', KEYS[1], 'g', ARGV[4])
 return counted
 """
 
+#: KEYS: issue hash, samples. Both, packed as one msgpack array (one reply to parse).
+READ_SCRIPT = """
+return cmsgpack.pack({redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)})
+"""
+
 _FIELDS = {"n": "count", "s": "sessions", "m": "machines", "f": "first_seen", "l": "last_seen"}
 
 
@@ -91,28 +98,28 @@ def file_hits(pipe, script: str, prefix: str, sid: str, hits: list[list]) -> Non
         pipe.sadd(prefix + "issues", issue)
 
 
-def read_issues(client, prefix: str, fingerprints: list[str]) -> list[dict | None]:
-    """The issues of ``fingerprints`` as ``Store.issue`` returns them (``None``: unknown)."""
+def read_issues(client, script: str, prefix: str, fingerprints: list[str]
+                ) -> list[dict | None]:
+    """The issues of ``fingerprints`` as ``Store.issue`` returns them (``None``: unknown);
+    ``script`` is ``READ_SCRIPT``'s sha: one packed answer per issue."""
     pipe = client.pipeline(transaction=False)
     for issue in fingerprints:
         keys = issue_keys(prefix, issue)
-        pipe.hgetall(keys[0])
-        pipe.lrange(keys[4], 0, -1)
-    values = pipe.execute() if fingerprints else []
+        pipe.evalsha(script, 2, keys[0], keys[4])
     issues = []
-    for n, issue in enumerate(fingerprints):
-        fields, samples = values[2 * n], values[2 * n + 1]
+    for issue, packed in zip(fingerprints, pipe.execute() if fingerprints else []):
+        flat, samples = msgpack.unpackb(packed, raw=False)
+        fields = dict(zip(flat[::2], flat[1::2]))
         if not fields:
             issues.append(None)
             continue
-        record = {"fingerprint": issue, "type": fields.pop(b"t", b"").decode(),
-                  "message": fields.pop(b"g", b"").decode(), "scopes": {}, "samples": []}
+        record = {"fingerprint": issue, "type": fields.pop("t", ""),
+                  "message": fields.pop("g", ""), "scopes": {}, "samples": []}
         for field, value in fields.items():
-            field = field.decode()
             row = record["scopes"].setdefault(field[2:], {})
             row[_FIELDS[field[0]]] = float(value) if field[0] in "fl" else int(value)
         for sample in samples:
-            sid, _, seq = sample.decode().rpartition("\x1f")
+            sid, _, seq = sample.rpartition("\x1f")
             record["samples"].append([sid, int(seq)])
         issues.append(issue_out(record))
     return issues

@@ -34,7 +34,7 @@ from .codec import BLOCK, STREAMS, pack, unpack
 from .dedup import check_seq
 from .redis_conn import connect
 from .redis_index import children_key, health_keys, index_session, rollup_keys
-from .redis_issues import ISSUE_SCRIPT, file_hits, issue_keys, read_issues
+from .redis_issues import ISSUE_SCRIPT, READ_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_retention import DROP_SCRIPT, delete_older_than
 from .redis_timeline import COUNTS_SCRIPT, pairs, read_counts, read_extras, read_incidents
@@ -73,6 +73,7 @@ class RedisStore(Store):
         self._issue = self._client.script_load(ISSUE_SCRIPT)
         self._drop = self._client.script_load(DROP_SCRIPT)
         self._counts = self._client.script_load(COUNTS_SCRIPT)
+        self._read_issue = self._client.script_load(READ_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -241,10 +242,17 @@ class RedisStore(Store):
 
     def issues(self):
         fingerprints = sorted(raw.decode() for raw in self._client.smembers(self._prefix + "issues"))
-        return [issue for issue in read_issues(self._client, self._prefix, fingerprints) if issue]
+        return [issue for issue in self._read_issues(fingerprints) if issue]
 
     def issue(self, fingerprint):
-        return read_issues(self._client, self._prefix, [fingerprint])[0]
+        return self._read_issues([fingerprint])[0]
+
+    def _read_issues(self, fingerprints: list[str]) -> list[dict | None]:
+        try:
+            return read_issues(self._client, self._read_issue, self._prefix, fingerprints)
+        except redis.exceptions.NoScriptError:  # a node restarted or flushed its scripts
+            self._load_scripts()
+            return read_issues(self._client, self._read_issue, self._prefix, fingerprints)
 
     def issue_sessions(self, fingerprint, start=0, limit=100):
         if limit <= 0:
