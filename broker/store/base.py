@@ -216,7 +216,9 @@ class Store(abc.ABC):
         ``timeline.HOUR`` or ``timeline.DAY``), for the buckets overlapping ``since..until``:
         one row per bucket and (product, version) with any session, by bucket then pair,
         ``{at: bucket start, product, version, by_status: {status: n}, hung: sessions that
-        ever hung, episodes: their hang episodes}`` (``by_status`` leaves zeros out).
+        ever hung, episodes: their hang episodes, machines: distinct ``machine_id`` of the
+        sessions started there}`` (``by_status`` leaves zeros out; machines are counted when
+        first seen and never taken away; Redis estimates them, within about 1 %).
         Kept at write time: the cost is the buckets and pairs, not the sessions.
         ``ValueError`` for another bucket or more than ``timeline.MAX_BUCKETS``."""
 

@@ -3,7 +3,9 @@
 Keys (``␟`` is ``SEP``):
 
 - ``tc/<bucket>/<start>``: the sessions created in that hour or day,
-  ``{product␟version: {"s": {status: n}, "h": ever hung, "e": hang episodes}}``;
+  ``{product␟version: {"s": {status: n}, "h": ever hung, "e": hang episodes,
+  "m": machines}}``; ``tm/<bucket>/<start>/<product>␟<version>␟<machine>`` marks a machine
+  counted there (machines are counted once, when first seen, and never taken away);
 - ``tx/<product>␟<version>``: ``{"first_seen", "episodes", "durations": {bucket: n}}``, the
   earliest start, hang episodes and a histogram of the ended sessions' durations;
 - indexes ``x`` (a session is appended each time its incident time changes) and ``h``
@@ -56,6 +58,21 @@ def _count(txn, facts: Facts, step: int) -> None:
         txn._set_raw(key, pack(counts) if counts else None)
 
 
+def _count_machine(txn, facts: Facts) -> None:
+    """Count the session's machine in its hour and day, unless already counted there."""
+    pair = _pair_key(facts)
+    for bucket in BUCKETS:
+        start = int(facts.created // bucket) * bucket
+        mark = f"tm/{bucket}/{start}/{pair}{SEP}{facts.machine}"
+        if txn._get_raw(mark) is not None:
+            continue
+        txn._set_raw(mark, b"")
+        key = f"tc/{bucket}/{start}"
+        counts = unpack(txn._get_raw(key), {})
+        _bump(counts.setdefault(pair, {}), "m", None, 1)
+        txn._set_raw(key, pack(counts))
+
+
 def _extras(txn, facts: Facts, step: int) -> None:
     """Episodes and the duration histogram of its (product, version); first start on add."""
     key = "tx/" + _pair_key(facts)
@@ -89,6 +106,9 @@ def move(txn, sid: str, before: Facts | None, after: Facts | None) -> None:
                 _extras(txn, facts, step)
     if after is None:
         return
+    if after.machine and (before is None or (before.machine, before.pair, before.created)
+                          != (after.machine, after.pair, after.created)):
+        _count_machine(txn, after)
     if after.incident is not None and (before is None or before.incident != after.incident):
         txn._index_one(INCIDENTS, sid)
     if after.hangs and not (before and before.hangs):
@@ -102,6 +122,8 @@ def read_counts(get_many, bucket: int, since: float, until: float, product: str 
     rows = []
     for start, raw in zip(starts, get_many([f"tc/{bucket}/{start}" for start in starts])):
         for pair, cell in sorted(unpack(raw, {}).items()):
+            if not cell.get("s"):  # only machines counted there, its sessions moved away
+                continue
             row_product, row_version = pair.split(SEP, 1)
             if product is not None and row_product != product:
                 continue
@@ -109,7 +131,7 @@ def read_counts(get_many, bucket: int, since: float, until: float, product: str 
                 continue
             rows.append({"at": float(start), "product": row_product, "version": row_version,
                          "by_status": cell.get("s", {}), "hung": cell.get("h", 0),
-                         "episodes": cell.get("e", 0)})
+                         "episodes": cell.get("e", 0), "machines": cell.get("m", 0)})
     return rows
 
 

@@ -17,7 +17,9 @@ The time-based counts (``timeline.py``), by ``created_at`` unless said otherwise
 - ``dur:<product>␟<version>``: its ended sessions scored by duration (the median's rank);
 - ``first``: each (product, version) scored by its earliest ``created_at`` (``ZADD LT``);
 - ``ix:h``: sessions that ever hung, by their first hang; ``ix:inc``: sessions by their
-  latest incident (``timeline.incident_time``).
+  latest incident (``timeline.incident_time``);
+- ``hm:{<pair tag>}:<bucket>:<start>``: a HyperLogLog of the machines that started a
+  session of the pair in that hour or day (``machines_key``; one slot per pair).
 
 Every operation is idempotent (``ZADD`` of a fixed score, ``ZREM``, ``SADD``), so indexing
 a session again from its record changes nothing: a replayed part re-indexes safely.
@@ -25,12 +27,14 @@ a session again from its record changes nothing: a replayed part re-indexes safe
 
 from __future__ import annotations
 
+import hashlib
+
 from .base import STATUSES, SessionQuery
 from .codec import SEP, pack
-from .timeline import Facts, facts
+from .timeline import BUCKETS, Facts, facts
 
 __all__ = ["index_session", "walk_key", "rollup_keys", "health_keys", "children_key",
-           "unfile_pair"]
+           "unfile_pair", "machines_key"]
 
 
 def _pair(product: str, version: str) -> str:
@@ -85,8 +89,19 @@ def index_session(pipe, prefix: str, sid: str, session: dict, note: list) -> Non
         pipe.zrem(ix + "v:" + old_pair, sid)
 
 
+def machines_key(prefix: str, pair: str, bucket: int, start: int) -> str:
+    """The HyperLogLog of a pair's machines in one bucket; every bucket of a pair shares
+    a slot (the tag is a digest: a product name may hold braces)."""
+    tag = hashlib.blake2b(pair.encode(), digest_size=8).hexdigest()
+    return f"{prefix}hm:{{{tag}}}:{bucket}:{start}"
+
+
 def _file_timeline(pipe, prefix: str, sid: str, pair: str, facts: Facts) -> None:
     created = facts.created
+    if facts.machine:
+        for bucket in BUCKETS:
+            start = int(created // bucket) * bucket
+            pipe.pfadd(machines_key(prefix, pair, bucket, start), facts.machine)
     pipe.zadd(f"{prefix}ix:c:{pair}{SEP}{facts.status}", {sid: created})
     pipe.zadd(prefix + "first", {pair: created}, lt=True)
     if facts.hangs:

@@ -37,7 +37,7 @@ from .redis_index import children_key, health_keys, index_session, rollup_keys
 from .redis_issues import ISSUE_SCRIPT, READ_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
 from .redis_retention import DROP_SCRIPT, delete_older_than
-from .redis_timeline import COUNTS_SCRIPT, pairs, read_counts, read_extras, read_incidents
+from .redis_timeline import COUNTS_SCRIPT, MACHINES_SCRIPT, pairs, read_counts, read_extras, read_incidents
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
 
 __all__ = ["RedisStore"]
@@ -73,6 +73,7 @@ class RedisStore(Store):
         self._issue = self._client.script_load(ISSUE_SCRIPT)
         self._drop = self._client.script_load(DROP_SCRIPT)
         self._counts = self._client.script_load(COUNTS_SCRIPT)
+        self._machines = self._client.script_load(MACHINES_SCRIPT)
         self._read_issue = self._client.script_load(READ_SCRIPT)
 
     def _pipe(self):
@@ -229,13 +230,12 @@ class RedisStore(Store):
         return rollups
 
     def session_counts(self, bucket, since, until, product=None, version=None):
+        args = (self._prefix, bucket, since, until, product, version)
         try:
-            return read_counts(self._client, self._counts, self._prefix, bucket, since, until,
-                               product, version)
+            return read_counts(self._client, (self._counts, self._machines), *args)
         except redis.exceptions.NoScriptError:  # a node restarted or flushed its scripts
             self._load_scripts()
-            return read_counts(self._client, self._counts, self._prefix, bucket, since, until,
-                               product, version)
+            return read_counts(self._client, (self._counts, self._machines), *args)
 
     def incidents(self, limit=10, since=None, until=None):
         return read_incidents(self._client, self._prefix, limit, since, until)

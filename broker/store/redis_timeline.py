@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from .base import STATUSES
 from .codec import SEP, unpack
+from .redis_index import machines_key
 from .redis_txn import session_keys
 from .timeline import bucket_starts
 
-__all__ = ["read_counts", "read_extras", "read_incidents", "pairs", "COUNTS_SCRIPT"]
+__all__ = ["read_counts", "read_extras", "read_incidents", "pairs", "COUNTS_SCRIPT",
+           "MACHINES_SCRIPT"]
+
+#: KEYS: HyperLogLogs (one slot). Their counts.
+MACHINES_SCRIPT = """
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('PFCOUNT', KEYS[i]) end
+return out
+"""
 
 #: KEYS: one sorted set; ARGV: bucket bounds b1 < b2 < ... < bn. The members scored in
 #: each ``[b(i), b(i+1))``.
@@ -30,10 +39,11 @@ def pairs(client, prefix: str) -> list[tuple[str, str]]:
     return sorted(tuple(unpack(raw)) for raw in client.smembers(prefix + "pairs"))
 
 
-def read_counts(client, counts_sha: str, prefix: str, bucket: int, since: float, until: float,
-                product: str | None, version: str | None) -> list[dict]:
+def read_counts(client, shas: tuple[str, str], prefix: str, bucket: int, since: float,
+                until: float, product: str | None, version: str | None) -> list[dict]:
     """``Store.session_counts``: each pair's per-status, hung and episode sets counted over
-    every bucket by ``COUNTS_SCRIPT`` (``counts_sha``), one call per set, in one pipeline."""
+    every bucket by ``COUNTS_SCRIPT``, one call per set, and its machines by
+    ``MACHINES_SCRIPT``, one call per pair (``shas``: theirs), in one pipeline."""
     starts = bucket_starts(bucket, since, until)
     chosen = [(p, v) for p, v in pairs(client, prefix)
               if (product is None or p == product) and (version is None or v == version)]
@@ -43,9 +53,13 @@ def read_counts(client, counts_sha: str, prefix: str, bucket: int, since: float,
     pipe = client.pipeline(transaction=False)
     for pair_keys in keys:
         for key in pair_keys:
-            pipe.evalsha(counts_sha, 1, key, *bounds)
+            pipe.evalsha(shas[0], 1, key, *bounds)
+    for p, v in chosen:
+        machines = [machines_key(prefix, p + SEP + v, bucket, start) for start in starts]
+        pipe.evalsha(shas[1], len(machines), *machines)
     counted = pipe.execute() if chosen else []  # per set: a count per bucket
     width = len(STATUSES) + 2
+    machines = counted[len(chosen) * width:]
     rows = []
     for n, start in enumerate(starts):
         for k, (p, v) in enumerate(chosen):
@@ -53,7 +67,7 @@ def read_counts(client, counts_sha: str, prefix: str, bucket: int, since: float,
             if any(by_status):
                 rows.append({"at": float(start), "product": p, "version": v,
                              "by_status": {s: n for s, n in zip(STATUSES, by_status) if n},
-                             "hung": hung, "episodes": episodes})
+                             "hung": hung, "episodes": episodes, "machines": machines[k][n]})
     return rows
 
 

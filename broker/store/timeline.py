@@ -1,7 +1,8 @@
 """What the time-based reads count of a session, taken from its record, on every backend.
 
 ``Store.session_counts`` counts sessions by the hour or day they were created in (their
-cohort), by status, with those that ever hung and their hang episodes; ``Store.incidents``
+cohort), by status, with those that ever hung, their hang episodes and the distinct
+machines that started them; ``Store.incidents``
 lists sessions by their latest crash or hang; product rollups add the first session's
 start, hang episodes and the median duration of ended sessions. A backend keeps them at
 write time from the ``Facts`` of each session's record before and after a step.
@@ -50,6 +51,7 @@ class Facts:
     first_hang: float | None
     duration: float | None
     incident: float | None
+    machine: str
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -62,9 +64,11 @@ def facts(session: dict) -> Facts:
     ended = _number(session.get("ended_at"))
     hangs = [h for h in session.get("hangs") or () if isinstance(h, dict)]
     count = max(len(hangs), int(_number(session.get("hang_count")) or 0))
+    machine = session.get("machine_id")
     return Facts(session["status"], session["product"], session["version"], created, count,
                  _number(hangs[0].get("start")) if hangs else None,
-                 None if ended is None else max(0.0, ended - created), incident_time(session))
+                 None if ended is None else max(0.0, ended - created), incident_time(session),
+                 machine if isinstance(machine, str) else "")
 
 
 def bucket_starts(bucket: int, since: float, until: float) -> range:

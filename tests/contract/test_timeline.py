@@ -41,10 +41,10 @@ def test_counts_follow_each_session_into_its_hour_and_day(store, feed):
     days = store.session_counts(DAY, DAY0, DAY0 + DAY - 1)
     assert days == [{"at": DAY0, "product": "game", "version": "1.0",
                      "by_status": {"crashed": 1, "hung": 1, "active": 1}, "hung": 1,
-                     "episodes": 2}]
+                     "episodes": 2, "machines": 0}]
     assert store.session_counts(DAY, DAY0, DAY0 + 3 * DAY, version="2.0", product="game") == [
         {"at": DAY0 + DAY, "product": "game", "version": "2.0", "by_status": {"active": 1},
-         "hung": 0, "episodes": 0}]
+         "hung": 0, "episodes": 0, "machines": 0}]
     assert store.session_counts(HOUR, DAY0 + 2 * DAY, DAY0 + 3 * DAY) == []
 
 
@@ -57,6 +57,19 @@ def test_a_replayed_batch_and_a_late_open_count_once(store, feed):
     rows = store.session_counts(DAY, DAY0 - 30 * DAY, DAY0 + 60 * DAY)
     assert [(row["at"], row["by_status"], row["hung"], row["episodes"]) for row in rows] == [
         (DAY0, {"hung": 1}, 1, 1)]
+
+
+def test_machines_are_counted_once_per_bucket_and_version(store, feed):
+    feed.send({f"s{n}": {"open": opened(ts=DAY0 + n * 1000, machine_id=f"m{n % 3}")}
+               for n in range(9)})  # hours: s0-s3 (m0 m1 m2 m0), s4-s7 (m1 m2 m0 m1), s8
+    feed.send({"x": {"open": opened(version="2.0", ts=DAY0 + 10, machine_id="m0")},
+               "y": {"open": opened(ts=DAY0 + DAY, machine_id="m0")}})
+    feed.send({"s0": {"lifecycle": [life(Kind.END, DAY0 + 20_000, reason="normal")]}})
+    hours = store.session_counts(HOUR, DAY0, DAY0 + DAY - 1)
+    assert [row["machines"] for row in hours if row["version"] == "1.0"] == [3, 3, 1]
+    days = store.session_counts(DAY, DAY0, DAY0 + DAY)
+    assert [(row["at"], row["version"], row["machines"]) for row in days] == [
+        (DAY0, "1.0", 3), (DAY0, "2.0", 1), (DAY0 + DAY, "1.0", 1)]
 
 
 def test_bad_buckets_are_refused(store):

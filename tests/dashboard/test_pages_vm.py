@@ -53,7 +53,7 @@ def test_product_page_compares_versions(store):
     add(store, "b0", version="1.1", at=T0 + 10, end="crash", hang=(T0 + 11, T0 + 12))
     add(store, "b1", version="1.1", at=T0 + 11, end=None)
     add(store, "x", product="Else", at=T0)
-    data = product_page(store, "Orbit", CrashSignatures())
+    data = product_page(store, "Orbit", CrashSignatures(), T0 + 100)
     one, two = data["rows"]
     assert (one["version"], one["total"], one["crash_free"], one["hang_rate"]) == ("1.0", 4, 75.0, 0.0)
     assert one["median_seconds"] == pytest.approx(10.0, rel=0.01)
@@ -63,7 +63,10 @@ def test_product_page_compares_versions(store):
     assert data["reasons"] == [("ValueError: bad", 1), ("unhandled_exception", 1)]
     assert data["crashed_total"] == 2 and data["sampled"] == 2
     assert [t["x"] for t in data["figure"]["data"]][0] == ["1.0", "1.1"]
-    assert product_page(store, "Nothing", CrashSignatures()) is None
+    sessions, machines = data["adoption"]["data"][:2], data["adoption"]["data"][2:]
+    assert [(t["name"], t["y"]) for t in sessions] == [("1.0", [4]), ("1.1", [2])]
+    assert [t["y"] for t in machines] == [[0], [0]]  # no machine ids given
+    assert product_page(store, "Nothing", CrashSignatures(), T0) is None
 
 
 def test_cross_metric_picks_the_most_common_name_and_aggregates_per_session(store):

@@ -7,9 +7,8 @@ import types
 import pytest
 
 from datacat.web.insights.series import auto_step, build_series, parse_step
-from tests.helpers import wait_until
 
-from .seeding import T0, seed_mix
+from .seeding import T0, seed_mix, unique
 
 RANGE = {"from": T0 - 30, "to": T0 + 600}
 
@@ -23,10 +22,8 @@ def series(web, **params):
 @pytest.fixture(scope="module")
 def mix(web):
     product, parts = seed_mix(web)
-    # the index refreshes about once a second: wait until it holds every seeded session
-    wait_until(lambda: sum(series(web, metric="sessions", product=product, step="1h")["rows"][0]
-                           [status] for status in ("active", "ended", "crashed", "hung")) == 8,
-               15, message="the index to hold the seeded sessions")
+    assert sum(series(web, metric="sessions", product=product, step="1h")["rows"][0][status]
+               for status in ("active", "ended", "crashed", "hung")) == 8
     return product, parts
 
 
@@ -61,6 +58,23 @@ def test_crash_reasons(web, mix):
     body = series(web, metric="crash_reasons", product=product, step="1h")
     assert body["columns"] == ["time", "process_vanished", "unhandled_exception"]
     assert body["rows"][0]["process_vanished"] == 1
+
+
+def test_adoption_counts_sessions_and_machines_per_version(web):
+    product = unique("Adopt")
+    web.seed({f"{product}-{i}": {"open": {"product": product, "version": version,
+                                          "ts": T0 + 60 * i, "machine_id": machine}}
+              for i, (version, machine) in enumerate([("1.0", "a"), ("1.0", "a"), ("1.0", "b"),
+                                                      ("2.0", "a")])})
+    for metric, wanted in (("adoption_sessions", {"1.0": 3, "2.0": 1}),
+                           ("adoption_machines", {"1.0": 2, "2.0": 1})):
+        for step in ("1h", "5m"):  # from the hourly counts, and from the sessions themselves
+            body = series(web, metric=metric, product=product, step=step)
+            assert {column: sum(row[column] for row in body["rows"])
+                    for column in body["columns"][1:]} == wanted, (metric, step)
+    two_hours = web.client.get("/api/v1/series", params={**RANGE, "metric": "adoption_machines",
+                                                         "step": "2h"})
+    assert two_hours.status_code == 400 and "step" in two_hours.json()["detail"]
 
 
 @pytest.mark.parametrize("params, name", [
@@ -123,7 +137,7 @@ def test_the_whole_epoch_in_one_request(web):
 
 def _summary(created, status="ended", version="1", reason=None, hangs=0):
     return types.SimpleNamespace(created=created, status=status, product="p", version=version,
-                                 reason=reason, hangs=hangs)
+                                 reason=reason, hangs=hangs, machine="")
 
 
 def test_build_series_puts_rare_reasons_in_other():

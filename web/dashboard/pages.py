@@ -76,7 +76,8 @@ async def session_view(request: Request, sid: str):
 async def product_view(request: Request, name: str):
     """The versions of one product side by side."""
     dashboard, name = dashboard_of(request), unquote(name)
-    context = await read(request, product_page, dashboard.store, name, dashboard.signatures)
+    context = await read(request, product_page, dashboard.store, name, dashboard.signatures,
+                         time.time())
     if context is None:
         return not_found(request, f"product {name}")
     return render(request, "product.html", **context)

@@ -6,8 +6,9 @@ import threading
 from collections import Counter, OrderedDict
 
 from datacat.broker.store import SessionQuery, Store
+from datacat.broker.store.timeline import DAY, HOUR
 
-from ..figures import CRASH_EVENT, version_comparison
+from ..figures import CRASH_EVENT, adoption, version_comparison
 from .summary import summarize
 from .versions import version_rows
 
@@ -67,10 +68,21 @@ def crash_sample(store: Store, product: str) -> list:
     return [summarize(record) for record in page.items]
 
 
-def product_page(store: Store, product: str, signatures: CrashSignatures) -> dict | None:
-    """Per version: sessions, crash-free %, hang rate %, median length, top crash reasons;
-    ``None`` for a product never stored. Blocking: store reads."""
-    versions = version_rows(store.products(), product)
+def _adoption(store: Store, product: str, rollups: list[dict], versions: list[str],
+              now: float) -> dict:
+    """Sessions and machines per version per hour (the product's first three days) or day."""
+    first = min((r["first_seen"] for r in rollups
+                 if r["product"] == product and r.get("first_seen")), default=now)
+    bucket = HOUR if now - first <= 3 * DAY else DAY
+    return adoption(store.session_counts(bucket, first, now, product=product), versions, bucket)
+
+
+def product_page(store: Store, product: str, signatures: CrashSignatures,
+                 now: float) -> dict | None:
+    """Per version: sessions, crash-free %, hang rate %, median length, top crash reasons,
+    and adoption over time; ``None`` for a product never stored. Blocking: store reads."""
+    rollups = store.products()
+    versions = version_rows(rollups, product)
     if not versions:
         return None
     crashed = crash_sample(store, product)
@@ -88,5 +100,6 @@ def product_page(store: Store, product: str, signatures: CrashSignatures) -> dic
                      "reasons": _top(reasons.get(version) or Counter(), 3)})
     overall = _top(sum(reasons.values(), Counter()), 5)
     return {"product": product, "rows": rows, "figure": version_comparison(rows),
+            "adoption": _adoption(store, product, rollups, [r["version"] for r in rows], now),
             "reasons": overall, "sampled": len(crashed), "crashed_total": sum(
                 r["crashed"] for r in rows)}

@@ -19,7 +19,8 @@ __all__ = ["METRICS", "MAX_POINTS", "MAX_COLUMNS", "parse_step", "auto_step", "b
            "series_from_counts"]
 
 #: Series ``GET /api/v1/series?metric=`` serves.
-METRICS = ("sessions", "crash_free_rate", "hang_free_rate", "hang_episodes", "crash_reasons")
+METRICS = ("sessions", "crash_free_rate", "hang_free_rate", "hang_episodes", "crash_reasons",
+           "adoption_sessions", "adoption_machines")
 #: Most rows one answer holds (``(to - from) / step``).
 MAX_POINTS = 2000
 #: Most version or reason columns (the rest: versions left out, reasons as ``other``).
@@ -70,12 +71,13 @@ class _Cells:
         self.weight: Counter = Counter()  # column -> sessions (or crashes) over the range
 
     def add(self, metric: str, bucket: int, column: str, total: int, crashed: int, hung: int,
-            episodes: int) -> None:
+            episodes: int, machines: int) -> None:
         """Count ``total`` sessions of one version in ``bucket`` for a per-version metric."""
         self.weight[column] += total
         self.totals[bucket][column] += total
-        self.cells[bucket][column] += {"hang_episodes": episodes,
-                                       "crash_free_rate": crashed}.get(metric, hung)
+        self.cells[bucket][column] += {"hang_episodes": episodes, "crash_free_rate": crashed,
+                                       "adoption_sessions": total,
+                                       "adoption_machines": machines}.get(metric, hung)
 
     def table(self, metric: str, first: float, count: int, step: float) -> dict:
         if metric == "sessions":
@@ -111,6 +113,7 @@ def build_series(metric: str, summaries, start: float, end: float, step: float,
     """
     first, count = _grid(start, end, step)
     out = _Cells()
+    machines: set = set()  # (bucket, column, machine) already counted
     for summary in summaries:
         bucket = min(count - 1, int((summary.created - first) // step))
         if metric == "sessions":
@@ -120,15 +123,19 @@ def build_series(metric: str, summaries, start: float, end: float, step: float,
                 out.cells[bucket][summary.reason or "unknown"] += 1
                 out.weight[summary.reason or "unknown"] += 1
         else:
-            out.add(metric, bucket, _label(summary, product), 1,
-                    summary.status == "crashed", summary.hangs > 0, summary.hangs)
+            column = _label(summary, product)
+            new_machine = bool(summary.machine) and (bucket, column, summary.machine) not in machines
+            machines.add((bucket, column, summary.machine))
+            out.add(metric, bucket, column, 1, summary.status == "crashed", summary.hangs > 0,
+                    summary.hangs, int(new_machine))
     return out.table(metric, first, count, step)
 
 
 def series_from_counts(metric: str, rows: list[dict], start: float, end: float, step: float,
                        product: str | None = None) -> dict:
     """``build_series`` from ``Store.session_counts`` rows whose buckets divide ``step``
-    (every metric but ``crash_reasons``)."""
+    (every metric but ``crash_reasons``; ``adoption_machines`` only from rows of the step's
+    own width: distinct machines do not add up)."""
     first, count = _grid(start, end, step)
     out = _Cells()
     for row in rows:
@@ -139,5 +146,5 @@ def series_from_counts(metric: str, rows: list[dict], start: float, end: float, 
             continue
         label = row["version"] if product else f"{row['product']} {row['version']}"
         out.add(metric, bucket, label, sum(row["by_status"].values()),
-                row["by_status"].get("crashed", 0), row["hung"], row["episodes"])
+                row["by_status"].get("crashed", 0), row["hung"], row["episodes"], row["machines"])
     return out.table(metric, first, count, step)

@@ -7,6 +7,8 @@ import time
 from sanic import Blueprint
 from sanic.request import Request
 
+from datacat.broker.store.timeline import DAY, HOUR
+
 from ..insights.annotations import KINDS
 from ..insights.reading import read_annotations, read_series
 from ..insights.series import MAX_POINTS, METRICS, auto_step, parse_step
@@ -52,6 +54,9 @@ async def series(request: Request):
         raise bad_param("step", str(exc)) from None
     if (end - start) / step > MAX_POINTS:
         raise bad_param("step", f"gives more than {MAX_POINTS} rows for this range")
+    if metric == "adoption_machines" and step % HOUR == 0 and step not in (HOUR, DAY):
+        raise bad_param("step", "must be 1h, 1d or less than an hour for adoption_machines "
+                                "(distinct machines do not add up across days)")
     out = await read(request, read_series, request.app.ctx.store, metric, start, end, step,
                      *_filters(request))
     return json_response({"metric": metric, "from": to_rfc3339(start), "to": to_rfc3339(end),
