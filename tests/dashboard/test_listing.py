@@ -143,3 +143,17 @@ def test_filters_without_an_index_stop_within_a_budget_and_continue(index, monke
     assert first.stopped_early and [s.id for s in first.rows] == ["s19"]  # s22 .. s17 tested
     found = [sid for page in pages(index, flt, size=50) for sid in page]
     assert found == ["s19", "s15", "s11", "s07", "s03"]
+
+
+def test_a_tag_filter_keeps_the_sessions_with_that_tag(store):
+    from datacat.broker.apply import apply
+
+    for n, tags in enumerate([{"env": "ci"}, {"env": "prod"}, {"env": "ci", "gpu": "none"}, {}]):
+        apply(store, {"sessions": {f"t{n}": {"open": {"product": "P", "version": "1",
+                                                      "ts": T0 + n, "tags": tags}}}}, now=T0 + n)
+
+    def ids(tag):
+        return [s.id for s in list_sessions(store, SessionFilter(tag=tag), NOW).rows]
+
+    assert ids("env:ci") == ["t2", "t0"] and ids("gpu") == ["t2"] and ids("env:qa") == []
+    assert list_sessions(store, SessionFilter(tag="env:ci"), NOW).total is None

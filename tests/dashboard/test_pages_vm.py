@@ -9,6 +9,7 @@ from datacat.web.dashboard.overview import overview
 from datacat.web.dashboard.product import CrashSignatures, product_page
 from datacat.web.dashboard.render import ENV, duration, when
 from datacat.web.dashboard.statetree import state_tree
+from datacat.web.slicing import Slice
 
 from .conftest import T0, add
 from .test_listing import summaries
@@ -105,7 +106,8 @@ def test_templates_escape_user_data():
                                         "crash_free": 100.0, "hang_rate": 0.0,
                                         "median_seconds": 1.0, "reasons": [(EVIL, 1)]}],
         figure={"data": [{"x": [EVIL]}], "layout": {}}, reasons=[(EVIL, 1)], sampled=1,
-        crashed_total=1)
+        crashed_total=1, adoption={"data": [], "layout": {}}, slice=Slice(tags=(EVIL,)),
+        sliced={"examined": 1, "sampled": False})
     assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\\u003cscript\\u003e" in html  # the figure's JSON cannot close its <script> block
     nodes, _ = state_tree({EVIL: {EVIL: EVIL}}, {})

@@ -190,3 +190,23 @@ def test_a_slice_examines_at_most_its_cap_newest_first(web, seeded):
     assert (whole.examined, whole.sampled, len(whole.sessions)) == (6, False, 4)
     level = matching_sessions(web.store, Slice(states=("level=1",), machine="m1"), product)
     assert [s["id"] for s in level.sessions] == [sids[5], sids[1]]
+
+
+def test_the_product_page_in_a_slice_counts_the_slice(web, seeded):
+    import re
+
+    product = seeded[0]
+
+    def versions(**params) -> dict:
+        html = _get(web, f"/products/{product}", **params)
+        table = html.split('id="versions-table"')[1].split("</table>")[0]
+        rows = re.findall(r'version=[^"]*">([^<]+)</a></td>\s*<td class="num">(\d+)</td>'
+                          r'<td class="num">(\d+)</td>', table)
+        return {version: (int(total), int(crashed)) for version, total, crashed in rows}
+
+    assert versions() == {"1.0": (4, 2), "2.0": (2, 1)}
+    assert versions(tag="env:qa") == {"1.0": (3, 2), "2.0": (1, 0)}  # s0 s1 s3 | s4
+    assert versions(state="level=1") == {"1.0": (1, 0), "2.0": (1, 1)}  # s1 | s5
+    assert versions(machine="m2") == {"1.0": (1, 0), "2.0": (1, 0)}  # s2 | s4
+    page = _get(web, f"/products/{product}", tag="env:qa", state=f"note={EVIL}")
+    assert EVIL not in page and "counted from the" in page

@@ -34,6 +34,7 @@ class SessionFilter:
     version: str = ""
     status: str = ""
     machine: str = ""
+    tag: str = ""
     state: str = ""
     event: str = ""
     sort: str = "created"
@@ -78,6 +79,7 @@ def parse_filter(args) -> SessionFilter:
                          start=get("start"), end=get("end"), product=get("product"),
                          version=get("version") if get("product") else "",
                          status=get("status") if get("status") in STATUS_CHOICES else "",
-                         machine=get("machine"), state=get("state"), event=get("event"),
+                         machine=get("machine"), tag=get("tag"), state=get("state"),
+                         event=get("event"),
                          sort=get("sort") if get("sort") in SORTS else "created",
                          order="asc" if get("order") == "asc" else "desc", cursor=get("cursor"))

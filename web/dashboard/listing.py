@@ -3,7 +3,7 @@
 Newest first by start is a walk down the store's own listing (its product, version,
 status or ever-hung index), resumed page after page by a cursor, so it costs the page
 and never the store. Any other order sorts the newest ``SORT_CAP`` matches (and says so
-when more match). Filters the store has no index for (hang kinds, machine, state,
+when more match). Filters the store has no index for (hang kinds, machine, tag, state,
 events) test the records walked, within a budget per request.
 """
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from datacat.broker.store import STATUSES, SessionQuery, Store
 
+from ..slicing import Slice
 from .filters import SessionFilter
 from .probes import MAX_PROBES
 from .summary import Summary, summarize
@@ -76,11 +77,13 @@ def _cheap_test(flt: SessionFilter):
     """What the store's query leaves to test on a summary (``None``: nothing)."""
     kind = flt.status if flt.status and flt.status not in STATUSES else ""
     machine = flt.machine.lower()
-    if not (kind or machine):
+    tag = Slice(tags=(flt.tag,)) if flt.tag else None
+    if not (kind or machine or tag):
         return None
     return lambda s: ((not kind or s.kind(kind))
                       and (not machine or machine in s.hostname.lower()
-                           or machine in s.machine.lower()))
+                           or machine in s.machine.lower())
+                      and (tag is None or tag.record_matches({"tags": s.tags})))
 
 
 def _walk(store: Store, query: SessionQuery, cursor: str | None, skip: int
@@ -96,9 +99,9 @@ def _walk(store: Store, query: SessionQuery, cursor: str | None, skip: int
 
 
 def _known_total(store: Store, flt: SessionFilter, query: SessionQuery) -> int | None:
-    """The match count when the store's rollups hold it: no time bound, no machine filter,
-    and a stored status or ever hung (or none)."""
-    if flt.machine or query.since or query.until:
+    """The match count when the store's rollups hold it: no time bound, no machine or tag
+    filter, and a stored status or ever hung (or none)."""
+    if flt.machine or flt.tag or query.since or query.until:
         return None
     if flt.status and flt.status not in STATUSES and flt.status != "ever_hung":
         return None

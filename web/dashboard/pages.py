@@ -8,6 +8,7 @@ from urllib.parse import unquote
 from sanic.request import Request
 
 from ..offload import read
+from ..slicing import parse_slice
 from .blueprint import dashboard_of, find_sessions, pages
 from .events import event_query
 from .filters import RANGES, SORTS, STATUS_CHOICES, parse_filter
@@ -77,7 +78,7 @@ async def product_view(request: Request, name: str):
     """The versions of one product side by side."""
     dashboard, name = dashboard_of(request), unquote(name)
     context = await read(request, product_page, dashboard.store, name, dashboard.signatures,
-                         time.time())
+                         time.time(), parse_slice(request.args))
     if context is None:
         return not_found(request, f"product {name}")
     return render(request, "product.html", **context)

@@ -9,6 +9,8 @@ from datacat.broker.store import SessionQuery, Store
 from datacat.broker.store.timeline import DAY, HOUR
 
 from ..figures import CRASH_EVENT, adoption, version_comparison
+from ..slicing import Matched, Slice
+from .product_slice import counted_rows, sliced_versions
 from .summary import summarize
 from .versions import version_rows
 
@@ -69,23 +71,33 @@ def crash_sample(store: Store, product: str) -> list:
 
 
 def _adoption(store: Store, product: str, rollups: list[dict], versions: list[str],
-              now: float) -> dict:
-    """Sessions and machines per version per hour (the product's first three days) or day."""
+              now: float, matched: Matched | None) -> dict:
+    """Sessions and machines per version per hour (the product's first three days) or day:
+    the store's counts, or counted from a slice's ``matched`` sessions."""
     first = min((r["first_seen"] for r in rollups
                  if r["product"] == product and r.get("first_seen")), default=now)
     bucket = HOUR if now - first <= 3 * DAY else DAY
-    return adoption(store.session_counts(bucket, first, now, product=product), versions, bucket)
+    rows = store.session_counts(bucket, first, now, product=product) if matched is None \
+        else counted_rows(matched.sessions, bucket)
+    return adoption(rows, versions, bucket)
 
 
-def product_page(store: Store, product: str, signatures: CrashSignatures,
-                 now: float) -> dict | None:
+def product_page(store: Store, product: str, signatures: CrashSignatures, now: float,
+                 slice_: Slice | None = None) -> dict | None:
     """Per version: sessions, crash-free %, hang rate %, median length, top crash reasons,
-    and adoption over time; ``None`` for a product never stored. Blocking: store reads."""
+    and adoption over time, of every session or of a slice's; ``None`` for a product never
+    stored. Blocking: store reads."""
     rollups = store.products()
-    versions = version_rows(rollups, product)
+    versions, matched = version_rows(rollups, product), None
     if not versions:
         return None
-    crashed = crash_sample(store, product)
+    slice_ = slice_ or Slice()
+    if slice_:
+        versions, matched = sliced_versions(store, product, versions, slice_)
+        crashed = [summarize(s) for s in matched.sessions if s["status"] == "crashed"]
+        crashed = crashed[:CRASH_SAMPLE]
+    else:
+        crashed = crash_sample(store, product)
     reasons: dict[str, Counter] = {}
     for summary in crashed:
         reasons.setdefault(summary.version, Counter())[signatures.get(store, summary)] += 1
@@ -100,6 +112,8 @@ def product_page(store: Store, product: str, signatures: CrashSignatures,
                      "reasons": _top(reasons.get(version) or Counter(), 3)})
     overall = _top(sum(reasons.values(), Counter()), 5)
     return {"product": product, "rows": rows, "figure": version_comparison(rows),
-            "adoption": _adoption(store, product, rollups, [r["version"] for r in rows], now),
+            "adoption": _adoption(store, product, rollups, [r["version"] for r in rows], now,
+                                  matched),
             "reasons": overall, "sampled": len(crashed), "crashed_total": sum(
-                r["crashed"] for r in rows)}
+                r["crashed"] for r in rows),
+            "slice": slice_, "sliced": None if matched is None else matched.out()}

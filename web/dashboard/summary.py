@@ -16,7 +16,7 @@ HANG_KINDS = {"ever_hung": "ever hung", "hung_recovered": "hung then recovered",
 
 @dataclass(slots=True)
 class Summary:
-    """One session as the dashboard's index holds it (a few hundred bytes each)."""
+    """One session as the dashboard lists and counts it."""
 
     id: str
     product: str
@@ -34,6 +34,7 @@ class Summary:
     hang_start: float | None
     hang_recovered: bool
     hang_crashed: bool
+    tags: dict
 
     @property
     def live(self) -> bool:
@@ -94,4 +95,5 @@ def summarize(record: dict) -> Summary:
         events=int(_number(record.get("event_count"))),
         metrics=int(_number(record.get("metric_count"))), hangs=len(hangs),
         hang_start=_number(hangs[-1].get("start")) if hangs else None,
-        hang_recovered=recovered, hang_crashed=crashed_in_hang)
+        hang_recovered=recovered, hang_crashed=crashed_in_hang,
+        tags=record["tags"] if isinstance(record.get("tags"), dict) else {})
