@@ -11,7 +11,8 @@ another in rounds; the server time is the page's ``Server-Timing`` header (from 
 handler's first line to the response being built; the JSON API sends none, so its wall
 time stands for it), the wall time is what the client saw.
 Medians. Targets: the pages ≤ 50 ms each, the crashed-sessions listing ≤ 20 ms, and the
-web process's RSS ≤ 1.2x that of a web process that served the same pages of an empty store.
+web process's RSS at rest (two heap trims after the last page) ≤ 1.2x that of a web
+process that served the same pages of an empty store.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from _util import Report, bench_env, fill_store, interleave, median, serve_web
 
 from datacat.broker.fingerprint import fingerprint
 from datacat.protocol import Kind
+from datacat.web.heap import TRIM_INTERVAL
 from tests.redis_servers import RedisServer, redis_missing
 
 SESSIONS = 100_000
@@ -124,6 +126,7 @@ def main() -> int:
             server = interleave({name: case(name, path.format(issue=fingerprint(_exception(0)),
                                                                since=since))
                                  for name, path in PAGES.items()}, REPEATS)
+        time.sleep(2 * TRIM_INTERVAL)  # both at rest: each has given back what it freed
         rss = psutil.Process(pid).memory_info().rss / 2**20
         empty_rss = psutil.Process(empty_pid).memory_info().rss / 2**20
         for name in PAGES:

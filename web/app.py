@@ -9,7 +9,7 @@ from sanic.request import Request
 
 from datacat.broker.store import open_store
 
-from . import offload, validation
+from . import heap, offload, validation
 from .auth import setup_auth
 from .dashboard import BLUEPRINTS as DASHBOARD
 from .dashboard import PLOTLY_JS, STATIC_DIR
@@ -39,6 +39,7 @@ def create_app(settings: WebSettings) -> Sanic:
     setup_auth(app, settings, on_failure=app.ctx.metrics.count_auth_failure)
     validation.install(app)
     offload.install(app, settings.read_threads, settings.read_timeout, settings.write_threads)
+    heap.install(app)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings

@@ -122,8 +122,9 @@ def _value(sort: str, now: float):
 
 
 def _sorted(store: Store, flt: SessionFilter, now: float, cache: OrderedDict) -> tuple:
-    """``(the newest SORT_CAP matches ascending by (value, start, id), more matched)``;
-    kept for ``_CACHE_SECONDS`` per filter, so paging through them reads them once."""
+    """``(the (value, start, id) of the newest SORT_CAP matches, ascending; more matched)``;
+    kept for ``_CACHE_SECONDS`` per filter, so paging through them walks them once (a page
+    then reads its own records)."""
     key = (flt.key(), int(now // _CACHE_SECONDS))
     found = cache.get(key)
     if found is not None:
@@ -136,8 +137,8 @@ def _sorted(store: Store, flt: SessionFilter, now: float, cache: OrderedDict) ->
             more = True
             break
         if test is None or test(summary):
-            rows.append(summary)
-    rows.sort(key=lambda s: (_value(flt.sort, now)(s), s.created, s.id))
+            rows.append((_value(flt.sort, now)(summary), summary.created, summary.id))
+    rows.sort()
     cache[key] = found = (rows, more)
     while len(cache) > _CACHED_ORDERS:
         with suppress(KeyError):
@@ -160,20 +161,25 @@ def _candidates(store: Store, flt: SessionFilter, now: float, cursor: list | Non
             first = next(walk, None)
         return _chain(first, walk), Listing(total=_known_total(store, flt, query))
     rows, more = _sorted(store, flt, now, cache)
-    value = _value(flt.sort, now)
-    def place(s):
-        return ((value(s), s.created, s.id))
     listing = Listing(total=None if more else len(rows), capped=more)
     at = None
     if cursor and len(cursor) == 4 and cursor[0] == "o":
         with suppress(TypeError):  # a cursor edited by hand: start over
-            at = (bisect.bisect_left(rows, tuple(cursor[1:]), key=place) if flt.order == "desc"
-                  else bisect.bisect_right(rows, tuple(cursor[1:]), key=place))
+            at = (bisect.bisect_left(rows, tuple(cursor[1:])) if flt.order == "desc"
+                  else bisect.bisect_right(rows, tuple(cursor[1:])))
     if flt.order == "desc":
         order = range((len(rows) if at is None else at) - 1, -1, -1)
     else:
         order = range(at or 0, len(rows))
-    return ((["o", *place(rows[i])], rows[i]) for i in order), listing
+    return _read_rows(store, (rows[i] for i in order)), listing
+
+
+def _read_rows(store: Store, keys) -> Iterator[tuple[list, Summary]]:
+    """``(resume point, summary)`` of each sorted ``(value, start, id)`` still stored."""
+    for key in keys:
+        record = store.get_session(key[2])
+        if record is not None:
+            yield ["o", *key], summarize(record)
 
 
 def _chain(first, rest):
