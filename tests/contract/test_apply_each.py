@@ -1,0 +1,81 @@
+"""Store contract: ``apply_each``, the group commit of REST writes (many requests, one call).
+
+Every write keeps its own outcome, every event is stored once and in the order given per
+session, on every backend.
+"""
+
+from __future__ import annotations
+
+from datacat.broker.apply import Write, apply_each
+from datacat.broker.errors import InvalidBatch, StoreError, UnknownSession
+from datacat.web.idempotency import Guard, Replay
+
+from .support import T0, opened
+
+
+def _event(name: str) -> dict:
+    return {"ts": T0, "name": name, "level": "info"}
+
+
+def _events(store, sid: str) -> list[str]:
+    return [(event["seq"], event["name"]) for event in store.read("events", sid, 0, 1000)]
+
+
+def test_interleaved_writes_to_several_sessions_are_each_stored_once_in_order(store):
+    apply_each(store, [Write(sid, {"open": opened()}, T0) for sid in ("a", "b", "c")])
+    writes = [Write(sid, {"events": [_event(f"{sid}{n}")]}, T0 + n, existing=True)
+              for n in range(20) for sid in ("a", "b", "a", "c")]
+    apply_each(store, writes)
+    assert [write.error for write in writes] == [None] * len(writes)
+    assert _events(store, "b") == [(n, f"b{n}") for n in range(20)]
+    assert _events(store, "c") == [(n, f"c{n}") for n in range(20)]
+    names = [name for _, name in _events(store, "a")]
+    assert names == [f"a{n}" for n in range(20) for _ in range(2)]
+    assert [seq for seq, _ in _events(store, "a")] == list(range(40))
+    assert store.get_session("a")["event_count"] == 40
+
+
+def test_a_bad_write_fails_alone(store):
+    apply_each(store, [Write("a", {"open": opened()}, T0)])
+    writes = [Write("a", {"events": [_event("before")]}, T0, existing=True),
+              Write("nobody", {"events": [_event("lost")]}, T0, existing=True),
+              Write("a", {"events": [{"ts": T0}]}, T0, existing=True),  # no name: invalid
+              Write("b", {"open": opened(), "events": [_event("b")]}, T0),
+              Write("a", {"events": [_event("after")]}, T0, existing=True)]
+    apply_each(store, writes)
+    errors = [type(write.error) if write.error else None for write in writes]
+    assert errors == [None, UnknownSession, InvalidBatch, None, None]
+    assert [name for _, name in _events(store, "a")] == ["before", "after"]
+    assert _events(store, "b") == [(0, "b")]
+    assert store.get_session("nobody") is None
+
+
+def test_a_retry_in_the_same_group_is_answered_the_first_answer_and_writes_nothing(store):
+    apply_each(store, [Write("a", {"open": opened()}, T0)])
+    first, other = Guard("key-1", "fp-1"), Guard("key-2", "fp-2")
+    writes = [Write("a", {"events": [_event("once")]}, T0, True, first.before_write({"n": 1})),
+              Write("a", {"events": [_event("once")]}, T0, True, first.before_write({"n": 2})),
+              Write("a", {"events": [_event("other")]}, T0, True, other.before_write({"n": 3}))]
+    apply_each(store, writes)
+    assert writes[0].error is None and writes[2].error is None
+    assert isinstance(writes[1].error, Replay)
+    assert writes[1].error.answer["body"] == {"n": 1}
+    assert [name for _, name in _events(store, "a")] == ["once", "other"]
+
+
+def test_a_group_the_store_refuses_is_written_write_by_write(store):
+    """Should one write break a shared transaction, the others are still written."""
+    apply_each(store, [Write(sid, {"open": opened()}, T0) for sid in ("a", "b")])
+    real = store.apply_parts
+
+    def refuse_groups_with_b(sids, step, dedup=None):
+        if "b" in sids:
+            raise StoreError("b cannot be written")
+        real(sids, step, dedup)
+
+    store.apply_parts = refuse_groups_with_b
+    writes = [Write(sid, {"events": [_event(sid)]}, T0, existing=True) for sid in ("a", "b")]
+    apply_each(store, writes)
+    assert writes[0].error is None and isinstance(writes[1].error, StoreError)
+    store.apply_parts = real
+    assert _events(store, "a") == [(0, "a")] and _events(store, "b") == []
