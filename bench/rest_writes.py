@@ -28,7 +28,7 @@ from _util import DataCatProcess, Report, bench_env, free_port, make_event, medi
 from datacat.broker.apply import apply
 from datacat.broker.store.disk import DiskStore
 
-SECONDS = 1.0
+SECONDS = 0.8
 ROUNDS = 5
 CONCURRENCY = (1, 16)
 #: The original's rates (req/s) from issue 12: (route, concurrency) -> rate.
