@@ -7,7 +7,8 @@ state, metrics, create session) at c=1 and c=16 for ``SECONDS`` each; a bare San
 that parses the same event body and answers ``{"status": "ok"}`` (``_bare_sanic.py``) at
 c=1 and c=16, the same-run baseline; events at c=16 over two web processes sharing the
 store; ``GET /api/sessions/{id}`` at c=1 on sessions of 100 and 10,000 events. Medians
-of ``ROUNDS`` rounds.
+of ``ROUNDS`` rounds. Each case also reports the server's CPU time per request (user +
+system, from ``psutil``), which the machine's other load moves far less than the rates.
 
 Targets (issue 12): each route's rate >= 2x the original's (its figures, measured against
 its Go server on BadgerDB, are quoted) or >= 80 % of bare Sanic, whichever is lower; p50
@@ -19,10 +20,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from _http_load import request, run
+import psutil
+from _http_load import Result, request, run
 from _util import DataCatProcess, Report, bench_env, free_port, make_event, median, wait_until
 
 from datacat.broker.apply import apply
@@ -73,23 +76,44 @@ def _fill(directory: str, sizes: tuple[int, ...]) -> dict[int, str]:
     return sids
 
 
-def _serve(stack, log: Path, args: list[str], python_script: Path | None = None) -> tuple[str, int]:
+@dataclass
+class Server:
+    """Where a server listens, and its process (for the CPU it spends)."""
+
+    target: tuple[str, int]
+    process: psutil.Process
+
+    def cpu(self) -> float:
+        times = self.process.cpu_times()
+        return times.user + times.system
+
+
+def _measure(servers: list[Server], make, concurrency: int) -> tuple[Result, float]:
+    """One run of ``SECONDS``: its result and the servers' CPU per request (us)."""
+    before = sum(server.cpu() for server in servers)
+    result = run([server.target for server in servers], make, concurrency, SECONDS)
+    return result, (sum(server.cpu() for server in servers) - before) / result.count * 1e6
+
+
+def _serve(stack, log: Path, args: list[str], python_script: Path | None = None) -> Server:
     port = free_port()
     if python_script is None:
         process = DataCatProcess([*args, "--port", str(port)], log)
         stack.callback(process.stop)
+        pid = process.process.pid
     else:
         handle = open(log, "ab")
         child = subprocess.Popen([sys.executable, str(python_script), str(port)], stdout=handle,
                                  stderr=subprocess.STDOUT)
         stack.callback(lambda: (child.terminate(), child.wait(20), handle.close()))
+        pid = child.pid
     wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200,
                60, message=f"{log.stem} to answer /health")
-    return "127.0.0.1", port
+    return Server(("127.0.0.1", port), psutil.Process(pid))
 
 
-def _sessions(target: tuple[str, int], count: int) -> list[str]:
-    url = f"http://{target[0]}:{target[1]}/api/sessions"
+def _sessions(server: Server, count: int) -> list[str]:
+    url = "http://{}:{}/api/sessions".format(*server.target)
     return [httpx.post(url, content=_CREATE, timeout=30).json()["session_id"] for _ in range(count)]
 
 
@@ -115,14 +139,17 @@ def main() -> int:
             payload = request("GET", f"/api/sessions/{sid}")
             cases[(f"GET {size}", 1)] = ([one], lambda i, n, p=payload: p, 1)
         samples: dict[tuple, list] = {case: [] for case in cases}
+        cpu: dict[tuple, list] = {case: [] for case in cases}
         for _ in range(ROUNDS):
-            for case, (targets, make, c) in cases.items():
-                samples[case].append(run(targets, make, c, SECONDS))
-        _results(report, samples)
+            for case, (servers, make, c) in cases.items():
+                result, spent = _measure(servers, make, c)
+                samples[case].append(result)
+                cpu[case].append(spent)
+        _results(report, samples, cpu)
     return report.finish()
 
 
-def _results(report: Report, samples: dict[tuple, list]) -> None:
+def _results(report: Report, samples: dict[tuple, list], cpu: dict[tuple, list]) -> None:
     def rate(case):
         return [r.rate for r in samples[case]]
 
@@ -132,6 +159,10 @@ def _results(report: Report, samples: dict[tuple, list]) -> None:
     def p99_ms(case):
         return [r.percentile(0.99) * 1e3 for r in samples[case]]
 
+    for case, spent in cpu.items():
+        name = f"{case[0]} c={case[1]}"
+        report.result(f"server CPU per request, {name}", median(spent), "us", samples=spent,
+                      in_summary=False)
     for c in CONCURRENCY:
         bare = median(rate(("bare", c)))
         report.result(f"bare Sanic c={c} rate", bare, "req/s", samples=rate(("bare", c)),

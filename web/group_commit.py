@@ -4,13 +4,14 @@ One writer thread per app applies the writes queued while its previous group was
 written, all at once, through ``apply_each`` (at most one write per session in each
 store transaction; a session's later writes follow in order). A write therefore waits at
 most for the group in flight, and the loop hands writes over without a thread pool: a
-queue append to give one, one ``call_soon_threadsafe`` per group to answer them all.
+``SimpleQueue.put`` to give one, one ``call_soon_threadsafe`` per group to answer them all.
 Every write keeps its own answer: its own error, its own idempotency answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 from collections.abc import Callable
 
@@ -32,8 +33,7 @@ class GroupCommit:
     def __init__(self, store: Store, loop: asyncio.AbstractEventLoop):
         self._store = store
         self._loop = loop
-        self._queue: list[tuple[Write, asyncio.Future]] = []
-        self._ready = threading.Condition(threading.Lock())
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="datacat-commit", daemon=True)
         self._thread.start()
@@ -44,22 +44,27 @@ class GroupCommit:
 
         An unknown session with ``existing`` is a 404 ``ApiError``.
         """
+        if self._stopping:
+            raise ApiError(503, "unavailable", "the server is stopping")
         future = self._loop.create_future()
-        with self._ready:
-            if self._stopping:
-                raise ApiError(503, "unavailable", "the server is stopping")
-            self._queue.append((Write(sid, part, now, existing, before_write), future))
-            self._ready.notify()
+        self._queue.put((Write(sid, part, now, existing, before_write), future))
         await future
 
     def _run(self) -> None:
         while True:
-            with self._ready:
-                while not self._queue and not self._stopping:
-                    self._ready.wait()
-                if not self._queue:
-                    return
-                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            first = self._queue.get()  # blocks without holding the GIL
+            if first is None:
+                return
+            group = [first]
+            while len(group) < MAX_GROUP:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:  # stop once this group is written
+                    self._queue.put(None)
+                    break
+                group.append(item)
             try:
                 apply_each(self._store, [write for write, _ in group])
             except BaseException as exc:  # noqa: BLE001 - every waiter must be answered
@@ -72,9 +77,8 @@ class GroupCommit:
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
-        with self._ready:
-            self._stopping = True
-            self._ready.notify()
+        self._stopping = True
+        self._queue.put(None)
         self._thread.join()
 
 
