@@ -12,7 +12,7 @@ from sanic.response import HTTPResponse
 
 from .errors import ApiError
 
-__all__ = ["dumps", "json_response", "read_object", "body_bytes"]
+__all__ = ["dumps", "json_response", "encoded_response", "read_object", "body_bytes"]
 
 _JSON = "application/json"
 
@@ -49,7 +49,13 @@ def dumps(value: Any) -> str:
 
 def json_response(value: Any, status: int = 200, headers: dict | None = None) -> HTTPResponse:
     """An ``application/json`` response."""
-    return HTTPResponse(dumps(value), status=status, headers=headers, content_type=_JSON)
+    return encoded_response(dumps(value), status, headers)
+
+
+def encoded_response(text: str, status: int = 200, headers: dict | None = None) -> HTTPResponse:
+    """An ``application/json`` response of ``text`` that ``dumps`` made already (in a read
+    thread, so a large document is not encoded on the event loop)."""
+    return HTTPResponse(text, status=status, headers=headers, content_type=_JSON)
 
 
 #: ``Content-Encoding`` → the ``zlib`` window bits that undo it.

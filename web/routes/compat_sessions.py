@@ -11,7 +11,7 @@ from datacat.ids import uuid7
 
 from .. import writes
 from ..idempotency import Guard, Replay, guard_of
-from ..jsonio import json_response, read_object
+from ..jsonio import dumps, encoded_response, json_response, read_object
 from ..offload import read
 from ..views import full_session
 
@@ -57,7 +57,8 @@ async def create(request: Request):
 @bp.get("/<sid:str>")
 async def get(request: Request, sid: str):
     """The session with state, state history, events and metrics (each capped)."""
-    return json_response(await read(request, full_session, request.app.ctx.store, sid))
+    store = request.app.ctx.store
+    return encoded_response(await read(request, lambda: dumps(full_session(store, sid))))
 
 
 #: ``POST /api/sessions/{id}/<route>`` bodies that become one item of a batch list:
