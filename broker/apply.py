@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from datacat.protocol import Kind
 
-from .errors import InvalidBatch, UnknownSession
+from .errors import InvalidBatch, StoreError, UnknownSession
 from .issues import exception_hits
 from .lifecycle import apply_lifecycle, new_session, note_open
 from .store import SessionTxn, Store
@@ -110,9 +110,12 @@ def apply_each(store: Store, writes: list[Write]) -> None:
     ``before_write`` raised stops that write only. One ``Store.apply_parts`` call holds at
     most one write per session (a step sees one write: one idempotency key on every
     backend); a session's later writes follow in the next call, in the order given.
-    Should a group fail on something else, its writes are applied again one by one, so a
-    write that cannot be stored fails alone (a backend that commits session by session
-    may then have kept the sessions stepped before the failure; they fail none of these).
+    Should a step raise anything else (a write the step cannot apply), the group's writes
+    are applied again one by one, so that write fails alone; this is exact where a batch
+    commits all or nothing (the key-value stores) and where the step fails in its first
+    try. A ``StoreError`` (the store failed, not the data) is every write's outcome in that
+    call: on a backend that commits session by session, some may be stored nonetheless, as
+    after any failed write; none is applied twice.
     """
     pending = []
     for write in writes:
@@ -152,6 +155,9 @@ def _apply_group(store: Store, group: dict[str, Write]) -> None:
 
     try:
         store.apply_parts(list(group), step)
+    except StoreError as exc:
+        for write in group.values():
+            write.error = write.error or exc
     except Exception as exc:  # noqa: BLE001 - each write's own outcome below
         if len(group) == 1:
             next(iter(group.values())).error = exc

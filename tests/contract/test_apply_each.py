@@ -63,19 +63,37 @@ def test_a_retry_in_the_same_group_is_answered_the_first_answer_and_writes_nothi
     assert [name for _, name in _events(store, "a")] == ["once", "other"]
 
 
-def test_a_group_the_store_refuses_is_written_write_by_write(store):
-    """Should one write break a shared transaction, the others are still written."""
-    apply_each(store, [Write(sid, {"open": opened()}, T0) for sid in ("a", "b")])
+def _failing(store, sid: str, error: Exception):
+    """``store.apply_parts`` raising ``error`` in the step of ``sid`` (the one refused)."""
     real = store.apply_parts
 
-    def refuse_groups_with_b(sids, step, dedup=None):
-        if "b" in sids:
-            raise StoreError("b cannot be written")
-        real(sids, step, dedup)
+    def apply_parts(sids, step, dedup=None):
+        def refusing(txn):
+            if txn.sid == sid:
+                raise error
+            step(txn)
+        real(sids, refusing, dedup)
 
-    store.apply_parts = refuse_groups_with_b
-    writes = [Write(sid, {"events": [_event(sid)]}, T0, existing=True) for sid in ("a", "b")]
+    store.apply_parts = apply_parts
+    return real
+
+
+def test_a_write_whose_step_fails_fails_alone(store):
+    apply_each(store, [Write(sid, {"open": opened()}, T0) for sid in ("a", "b", "c")])
+    real = _failing(store, "b", RuntimeError("b cannot be applied"))
+    writes = [Write(sid, {"events": [_event(sid)]}, T0, existing=True) for sid in "abc"]
     apply_each(store, writes)
-    assert writes[0].error is None and isinstance(writes[1].error, StoreError)
     store.apply_parts = real
-    assert _events(store, "a") == [(0, "a")] and _events(store, "b") == []
+    assert [type(write.error) if write.error else None for write in writes] == \
+        [None, RuntimeError, None]
+    assert [_events(store, sid) for sid in "abc"] == [[(0, "a")], [], [(0, "c")]]
+
+
+def test_a_store_failure_is_every_writes_outcome_and_nothing_is_applied_twice(store):
+    apply_each(store, [Write(sid, {"open": opened()}, T0) for sid in ("a", "b")])
+    real = _failing(store, "b", StoreError("the store is gone"))
+    writes = [Write(sid, {"events": [_event(sid)]}, T0, existing=True) for sid in "ab"]
+    apply_each(store, writes)
+    store.apply_parts = real
+    assert all(isinstance(write.error, StoreError) for write in writes)
+    assert len(_events(store, "a")) <= 1 and _events(store, "b") == []
