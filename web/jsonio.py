@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from typing import Any
 
@@ -12,7 +13,7 @@ from sanic.response import HTTPResponse
 
 from .errors import ApiError
 
-__all__ = ["dumps", "json_response", "encoded_response", "read_object", "body_bytes"]
+__all__ = ["dumps", "json_response", "encoded_response", "read_object", "body_bytes", "LONG_NUMBER"]
 
 _JSON = "application/json"
 
@@ -58,6 +59,11 @@ def encoded_response(text: str, status: int = 200, headers: dict | None = None) 
     return HTTPResponse(text, status=status, headers=headers, content_type=_JSON)
 
 
+#: Text of a JSON number that may not fit 64 bits or a finite float: any shorter
+#: integer fits, and a float with at most 18 digits in a row and a 2-digit exponent is
+#: below 1e118.
+LONG_NUMBER = re.compile(rb"\d{19}|[eE][-+]?\d{3}")
+
 #: ``Content-Encoding`` → the ``zlib`` window bits that undo it.
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
@@ -96,6 +102,9 @@ def read_object(request: Request, required: bool = False) -> dict:
     UTF-8 or holds a lone surrogate escape (or an empty body when ``required``), 422
     ``invalid`` for JSON that is not an object or is nested too deep.
     A body the validation step parsed already (``request.ctx.json_body``) is reused.
+    ``request.ctx.long_numbers`` tells whether the text holds a number the store might not
+    hold (19 digits in a row, or a 3-digit exponent); false, ``writes.check_numbers``
+    has nothing to find.
     """
     parsed = getattr(request.ctx, "json_body", None)
     if parsed is not None:
@@ -105,6 +114,7 @@ def read_object(request: Request, required: bool = False) -> dict:
         if required:
             raise ApiError(400, "bad_json", "request body must be a JSON object")
         return {}
+    request.ctx.long_numbers = LONG_NUMBER.search(raw) is not None
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
     except RecursionError as exc:
