@@ -123,9 +123,17 @@ def read_object(request: Request, required: bool = False) -> dict:
         raise ApiError(400, "bad_json", f"malformed JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise ApiError(422, "invalid", "request body must be a JSON object")
+    if _plain_ascii(raw):  # no escape, no other encoding: no surrogate can be in it
+        return value
     try:  # a lone surrogate escape ("\\ud800") parses, but is no text: nothing could store it
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ApiError(400, "bad_json", "text must be valid Unicode: "
                        f"{exc.object[exc.start:exc.end]!a} is a lone surrogate") from None
     return value
+
+
+def _plain_ascii(raw: bytes) -> bool:
+    """ASCII text with no ``\\u`` escape: JSON that decodes to no surrogate (UTF-16 and
+    UTF-32 bodies, which ``json.loads`` also reads, hold NUL bytes)."""
+    return raw.isascii() and b"\\u" not in raw and b"\0" not in raw
