@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 from datacat.protocol import Kind
 
-from .errors import InvalidBatch
+from .errors import InvalidBatch, StoreError, UnknownSession
 from .issues import exception_hits
 from .lifecycle import apply_lifecycle, new_session, note_open
 from .store import SessionTxn, Store
 from .validate import check_label, validate_part
 
-__all__ = ["apply", "retire_daemon", "ApplyResult"]
+__all__ = ["apply", "apply_each", "Write", "retire_daemon", "ApplyResult"]
 
 #: Statuses a silent daemon's session leaves for ``lost``.
 OPEN = frozenset({"active", "hung", "suspended"})
@@ -83,6 +83,87 @@ def apply(store: Store, batch: dict, now: float | None = None,
         result.events += len(part.get("events") or ())
         result.metrics += len(part.get("metrics") or ())
     return result
+
+
+@dataclass
+class Write:
+    """One request's session part for ``apply_each``; ``error`` is its outcome.
+
+    ``now`` is the request's time. With ``existing`` the session must be stored already
+    (``UnknownSession`` otherwise). ``before_write(txn)`` runs first in the session's
+    step, as in ``apply``. ``error`` is ``None`` once written, else what stopped it.
+    """
+
+    sid: str
+    part: dict
+    now: float
+    existing: bool = False
+    before_write: Callable[[SessionTxn], None] | None = None
+    error: BaseException | None = None
+
+
+def apply_each(store: Store, writes: list[Write]) -> None:
+    """Apply many independent writes in as few store transactions as exactness allows.
+
+    Each write is validated alone, then written like a part of ``apply``; its outcome is
+    its own (``Write.error``): an invalid part, an unknown session or whatever
+    ``before_write`` raised stops that write only. One ``Store.apply_parts`` call holds at
+    most one write per session (a step sees one write: one idempotency key on every
+    backend); a session's later writes follow in the next call, in the order given.
+    Should a step raise anything else (a write the step cannot apply), the group's writes
+    are applied again one by one, so that write fails alone; this is exact where a batch
+    commits all or nothing (the key-value stores) and where the step fails in its first
+    try. A ``StoreError`` (the store failed, not the data) is every write's outcome in that
+    call: on a backend that commits session by session, some may be stored nonetheless, as
+    after any failed write; none is applied twice.
+    """
+    pending = []
+    for write in writes:
+        write.error = None
+        try:
+            validate_part(write.sid, write.part)
+        except InvalidBatch as exc:
+            write.error = exc
+            continue
+        pending.append(write)
+    while pending:
+        group: dict[str, Write] = {}
+        later = []
+        for write in pending:
+            if write.sid in group:
+                later.append(write)
+            else:
+                group[write.sid] = write
+        _apply_group(store, group)
+        pending = later
+
+
+def _apply_group(store: Store, group: dict[str, Write]) -> None:
+    """One ``apply_parts`` for writes to distinct sessions; one by one if it fails."""
+    def step(txn: SessionTxn) -> None:
+        write = group[txn.sid]
+        write.error = None
+        try:
+            if write.existing and txn.get_session() is None:
+                raise UnknownSession(txn.sid)
+            if write.before_write is not None:
+                write.before_write(txn)
+        except Exception as exc:  # noqa: BLE001 - raised before this write touched the txn
+            write.error = exc
+            return
+        _apply_part(txn, write.part, write.now, None)
+
+    try:
+        store.apply_parts(list(group), step)
+    except StoreError as exc:
+        for write in group.values():
+            write.error = write.error or exc
+    except Exception as exc:  # noqa: BLE001 - each write's own outcome below
+        if len(group) == 1:
+            next(iter(group.values())).error = exc
+            return
+        for sid, write in group.items():
+            _apply_group(store, {sid: write})
 
 
 def _apply_part(txn: SessionTxn, part: dict, now: float, daemon_id: str | None,

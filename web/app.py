@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sanic import Sanic
@@ -14,6 +15,7 @@ from .auth import setup_auth
 from .dashboard import BLUEPRINTS as DASHBOARD
 from .dashboard import PLOTLY_JS, STATIC_DIR
 from .errors import ApiError, describe
+from .group_commit import GroupCommit
 from .jsonio import dumps, json_response
 from .metrics import Metrics
 from .routes import BLUEPRINTS
@@ -29,7 +31,8 @@ def create_app(settings: WebSettings) -> Sanic:
     """A Sanic app serving DataCat's REST API from the store ``settings.store_url`` names.
 
     The store is opened before the server starts and closed after it stops; it is
-    ``app.ctx.store`` in between, wrapped so its reads come back well typed (``SafeStore``).
+    ``app.ctx.store`` in between, wrapped so its reads come back well typed (``SafeStore``);
+    REST writes go through ``app.ctx.commit`` (``GroupCommit``), stopped before the store closes.
     Every error is answered as ``{error, detail}`` JSON.
     Raises ``ValueError`` when ``settings.host`` is not loopback and no API token exists.
     """
@@ -38,7 +41,7 @@ def create_app(settings: WebSettings) -> Sanic:
     app.ctx.metrics = Metrics()
     setup_auth(app, settings, on_failure=app.ctx.metrics.count_auth_failure)
     validation.install(app)
-    offload.install(app, settings.read_threads, settings.read_timeout, settings.write_threads)
+    offload.install(app, settings.read_threads, settings.read_timeout)
     heap.install(app)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -51,9 +54,13 @@ def create_app(settings: WebSettings) -> Sanic:
     @app.before_server_start
     async def _open_store(app: Sanic, _loop=None) -> None:
         app.ctx.store = SafeStore(open_store(settings.store_url, reader=True))
+        app.ctx.commit = GroupCommit(app.ctx.store, asyncio.get_running_loop())
 
     @app.after_server_stop
     async def _close_store(app: Sanic, _loop=None) -> None:
+        commit = getattr(app.ctx, "commit", None)
+        if commit is not None:
+            commit.close()  # the writes still queued first
         store = getattr(app.ctx, "store", None)
         if store is not None:
             store.close()

@@ -7,13 +7,10 @@ Every field the original's client decodes gets the original's type: tags as sort
 
 from __future__ import annotations
 
-from .serialize import compat_event_out, metric_out, session_out
+from .serialize import metric_out, session_out
+from .timefmt import to_rfc3339
 
 __all__ = ["compat_session", "compat_event", "compat_metric", "tag_strings"]
-
-_EVENT_STRINGS = ("name", "category", "group", "message", "exception_type", "exception_msg",
-                  "source_file", "source_function")
-
 
 def _text(value) -> str:
     return "" if value is None else str(value)
@@ -48,14 +45,27 @@ def compat_session(session: dict, state: dict | None) -> dict:
 
 
 def compat_event(event: dict) -> dict:
-    """An event typed as the original's ``Event``."""
-    out = compat_event_out(event)
-    out.update({field: _text(out.get(field)) for field in _EVENT_STRINGS})
-    line = out.get("source_line")
-    out.update(labels=_strings(out.get("labels")), stacktrace=_strings(out.get("stacktrace")),
-               data=_object(out.get("data")),
-               source_line=int(line) if isinstance(line, (int, float)) and line == line else 0)
-    return out
+    """An event typed as the original's ``Event``, in one pass.
+
+    ``category`` is the severity (our ``level``) and ``group`` our category; the exception
+    map is also spread into the original's flat fields (``exception_type``,
+    ``exception_msg``, ``stacktrace``, ``source_*``).
+    """
+    exception = event.get("exception")
+    spread = exception if isinstance(exception, dict) else {}
+    line, level = spread.get("line"), event.get("level")
+    return {
+        "seq": event.get("seq"), "timestamp": to_rfc3339(event.get("ts")),
+        "received_at": to_rfc3339(event.get("recv")), "name": _text(event.get("name")),
+        "level": level, "category": _text(level), "labels": _strings(event.get("labels") or []),
+        "message": _text(event.get("message")), "data": _object(event.get("data")),
+        "exception": exception, "group": _text(event.get("category")),
+        "exception_type": _text(spread.get("type")),
+        "exception_msg": _text(spread.get("message")),
+        "stacktrace": _strings(spread.get("stacktrace")),
+        "source_file": _text(spread.get("file")), "source_function": _text(spread.get("function")),
+        "source_line": int(line) if isinstance(line, (int, float)) and line == line else 0,
+    }
 
 
 def compat_metric(point: dict) -> dict:

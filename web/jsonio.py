@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from typing import Any
 
@@ -12,7 +13,7 @@ from sanic.response import HTTPResponse
 
 from .errors import ApiError
 
-__all__ = ["dumps", "json_response", "read_object", "body_bytes"]
+__all__ = ["dumps", "json_response", "encoded_response", "read_object", "body_bytes", "LONG_NUMBER"]
 
 _JSON = "application/json"
 
@@ -49,8 +50,19 @@ def dumps(value: Any) -> str:
 
 def json_response(value: Any, status: int = 200, headers: dict | None = None) -> HTTPResponse:
     """An ``application/json`` response."""
-    return HTTPResponse(dumps(value), status=status, headers=headers, content_type=_JSON)
+    return encoded_response(dumps(value), status, headers)
 
+
+def encoded_response(text: str, status: int = 200, headers: dict | None = None) -> HTTPResponse:
+    """An ``application/json`` response of ``text`` that ``dumps`` made already (in a read
+    thread, so a large document is not encoded on the event loop)."""
+    return HTTPResponse(text, status=status, headers=headers, content_type=_JSON)
+
+
+#: Text of a JSON number that may not fit 64 bits or a finite float: any shorter
+#: integer fits, and a float with at most 18 digits in a row and a 2-digit exponent is
+#: below 1e118.
+LONG_NUMBER = re.compile(rb"\d{19}|[eE][-+]?\d{3}")
 
 #: ``Content-Encoding`` → the ``zlib`` window bits that undo it.
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -90,6 +102,9 @@ def read_object(request: Request, required: bool = False) -> dict:
     UTF-8 or holds a lone surrogate escape (or an empty body when ``required``), 422
     ``invalid`` for JSON that is not an object or is nested too deep.
     A body the validation step parsed already (``request.ctx.json_body``) is reused.
+    ``request.ctx.long_numbers`` tells whether the text holds a number the store might not
+    hold (19 digits in a row, or a 3-digit exponent); false, ``writes.check_numbers``
+    has nothing to find.
     """
     parsed = getattr(request.ctx, "json_body", None)
     if parsed is not None:
@@ -99,6 +114,7 @@ def read_object(request: Request, required: bool = False) -> dict:
         if required:
             raise ApiError(400, "bad_json", "request body must be a JSON object")
         return {}
+    request.ctx.long_numbers = LONG_NUMBER.search(raw) is not None
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
     except RecursionError as exc:
@@ -107,9 +123,17 @@ def read_object(request: Request, required: bool = False) -> dict:
         raise ApiError(400, "bad_json", f"malformed JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise ApiError(422, "invalid", "request body must be a JSON object")
+    if _plain_ascii(raw):  # no escape, no other encoding: no surrogate can be in it
+        return value
     try:  # a lone surrogate escape ("\\ud800") parses, but is no text: nothing could store it
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ApiError(400, "bad_json", "text must be valid Unicode: "
                        f"{exc.object[exc.start:exc.end]!a} is a lone surrogate") from None
     return value
+
+
+def _plain_ascii(raw: bytes) -> bool:
+    """ASCII text with no ``\\u`` escape: JSON that decodes to no surrogate (UTF-16 and
+    UTF-32 bodies, which ``json.loads`` also reads, hold NUL bytes)."""
+    return raw.isascii() and b"\\u" not in raw and b"\0" not in raw

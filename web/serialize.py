@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from .timefmt import to_rfc3339
-from .writes import EXCEPTION_FIELDS
 
-__all__ = ["session_out", "event_out", "compat_event_out", "metric_out", "history_out"]
+__all__ = ["session_out", "event_out", "metric_out", "history_out"]
 
 _TIMES = ("created_at", "updated_at", "ended_at", "last_heartbeat", "received_at")
 _PLAIN = ("id", "product", "version", "status", "reason", "machine_id", "hostname", "pid",
@@ -45,22 +44,6 @@ def event_out(event: dict) -> dict:
         "labels": event.get("labels") or [], "message": event.get("message"),
         "data": event.get("data"), "exception": event.get("exception"),
     }
-
-
-def compat_event_out(event: dict) -> dict:
-    """An event as the original showed it: ``category`` is the severity, ``group`` ours.
-
-    The exception map is also spread into the original's flat fields
-    (``exception_type``, ``exception_msg``, ``stacktrace``, ``source_*``).
-    """
-    out = event_out(event)
-    out["group"] = out["category"]
-    out["category"] = out["level"]
-    exception = out["exception"] or {}
-    for field, key in EXCEPTION_FIELDS.items():
-        if exception.get(key) is not None:
-            out[field] = exception[key]
-    return out
 
 
 def metric_out(point: dict) -> dict:

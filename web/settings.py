@@ -18,7 +18,7 @@ class WebSettings:
     ``name`` is the Sanic app name (letters, digits, ``_`` and ``-``); it must be unique
     among the Sanic apps of one process. ``tokens_file`` is the API token file
     (``datacat.web.auth``); ``None`` turns auth off, which only a loopback ``host`` allows.
-    The ``read_*``/``write_*`` fields size the pools store work runs in (``web.offload``).
+    The ``read_*`` fields size the pool store reads run in (``web.offload``).
     """
 
     store_url: str = "memory://"
@@ -30,4 +30,3 @@ class WebSettings:
     broker_stats: str | None = None  # the broker's counters endpoint, for /api/v1/stats
     read_threads: int = 4  # store reads that run at once (more wait for a free thread)
     read_timeout: float = 10.0  # seconds a read may take, queueing included, before a 503
-    write_threads: int = 4  # store writes that run at once

@@ -11,14 +11,33 @@ _MAX_SECONDS = 253402300799.0  # 9999-12-31T23:59:59Z
 
 
 def to_rfc3339(ts: float | None) -> str | None:
-    """``1700000000.5`` → ``"2023-11-14T22:13:20.500000Z"``; ``None`` stays ``None``."""
+    """``1700000000.5`` → ``"2023-11-14T22:13:20.500000Z"``; ``None`` stays ``None``.
+
+    Microseconds round half to even, as ``datetime.fromtimestamp`` rounds them. The text
+    of each whole second is kept (``_SECONDS``): a session's times share most of theirs.
+    """
     if ts is None:
         return None
     try:
-        moment = datetime.fromtimestamp(ts, UTC)
+        fraction, whole = math.modf(ts)
+        micros = round(fraction * 1e6)
+        if micros >= 1_000_000:
+            whole, micros = whole + 1, micros - 1_000_000
+        elif micros < 0:
+            whole, micros = whole - 1, micros + 1_000_000
+        prefix = _SECONDS.get(whole)
+        if prefix is None:
+            if len(_SECONDS) >= _KEEP:
+                _SECONDS.clear()
+            prefix = _SECONDS[whole] = datetime.fromtimestamp(whole, UTC).isoformat()[:19]
     except (OverflowError, OSError, ValueError, TypeError):
         return None  # a corrupt client clock must not break a whole response
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return f"{prefix}.{micros:06d}Z"
+
+
+#: Whole seconds → their text (at most ``_KEEP``, then started afresh).
+_SECONDS: dict[float, str] = {}
+_KEEP = 4096
 
 
 def parse_time(value: object) -> float:

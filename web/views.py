@@ -58,7 +58,7 @@ def _tail(store: Store, stream: str, session: dict, cap: int) -> tuple[list, int
     """The last ``cap`` items of a stream and the index of the first one."""
     count = session.get(_COUNTS[stream]) or 0
     start = max(0, count - cap)
-    return store.read(stream, session["id"], start, count - start), start
+    return (store.read(stream, session["id"], start, count - start) if count else []), start
 
 
 def state_history(store: Store, session: dict, cap: int = TAIL) -> list[dict]:

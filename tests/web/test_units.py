@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -32,6 +33,18 @@ def test_parse_time_rejects(value):
 def test_to_rfc3339():
     assert to_rfc3339(1704067200.25) == "2024-01-01T00:00:00.250000Z"
     assert to_rfc3339(None) is None and to_rfc3339(1e300) is None
+
+
+@pytest.mark.parametrize("ts", [1.9999995, 1.9999985, 0.0000005, -0.0000005, -1.5, 0, True,
+                                -62135596800.0, 253402300799.9999996, 1700000000.123456789,
+                                math.nan, math.inf, "soon"])
+def test_to_rfc3339_rounds_and_refuses_as_datetime_does(ts):
+    try:
+        expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+        expected = expected.replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError, TypeError):
+        expected = None
+    assert to_rfc3339(ts) == to_rfc3339(ts) == expected  # the second from the cached second
 
 
 @pytest.mark.parametrize("tags, expected", [

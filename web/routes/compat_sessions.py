@@ -7,14 +7,13 @@ import time
 from sanic import Blueprint
 from sanic.request import Request
 
-from datacat.broker.apply import apply
 from datacat.ids import uuid7
 
 from .. import writes
 from ..idempotency import Guard, Replay, guard_of
-from ..jsonio import json_response, read_object
-from ..offload import read, write
-from ..views import full_session, require_session
+from ..jsonio import dumps, encoded_response, json_response, read_object
+from ..offload import read
+from ..views import full_session
 
 __all__ = ["bp"]
 
@@ -22,25 +21,20 @@ bp = Blueprint("compat_sessions", url_prefix="/api/sessions")
 _OK = {"status": "ok"}
 
 
-def _write(store, sid: str, part: dict, existing: bool, before_write) -> None:
-    if existing:
-        require_session(store, sid)
-    apply(store, {"sessions": {sid: part}}, before_write=before_write)
-
-
 async def _apply(request: Request, sid: str, part: dict, answer: dict, existing: bool = False,
                  guard: Guard | None = None):
     """Write one session part with the one write path, off the event loop; ``answer`` it.
 
-    With ``existing`` an unknown session is a 404 and nothing is written. With an
-    ``Idempotency-Key`` (``guard``) the answer is stored with the write, or the stored one
-    replayed.
+    The write joins the app's next group commit (``web.group_commit``). With ``existing``
+    an unknown session is a 404 and nothing is written. With an ``Idempotency-Key``
+    (``guard``) the answer is stored with the write, or the stored one replayed.
     """
-    writes.check_numbers(part)
+    if getattr(request.ctx, "long_numbers", True):
+        writes.check_numbers(part)
     guard = guard or guard_of(request)
     hook = guard.before_write(answer) if guard else None
     try:
-        await write(request, _write, request.app.ctx.store, sid, part, existing, hook)
+        await request.app.ctx.commit.write(sid, part, time.time(), existing, hook)
     except Replay as replay:
         return guard.replay(replay.answer)
     return json_response(answer)
@@ -64,7 +58,8 @@ async def create(request: Request):
 @bp.get("/<sid:str>")
 async def get(request: Request, sid: str):
     """The session with state, state history, events and metrics (each capped)."""
-    return json_response(await read(request, full_session, request.app.ctx.store, sid))
+    store = request.app.ctx.store
+    return encoded_response(await read(request, lambda: dumps(full_session(store, sid))))
 
 
 #: ``POST /api/sessions/{id}/<route>`` bodies that become one item of a batch list:

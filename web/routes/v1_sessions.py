@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from ..jsonio import json_response
+from ..jsonio import dumps, encoded_response, json_response
 from ..offload import read
 from ..params import int_param, session_query, time_param
 from ..serialize import session_out
@@ -39,8 +39,9 @@ async def get(request: Request, sid: str):
 async def _page(request: Request, stream: str, sid: str):
     start = int_param(request, "start", 0, 0, 2**62)
     limit = int_param(request, "limit", 100, 1, MAX_STREAM_PAGE)
-    return json_response(await read(request, stream_page, request.app.ctx.store, stream, sid,
-                                    start, limit))
+    store = request.app.ctx.store
+    return encoded_response(await read(request, lambda: dumps(stream_page(
+        store, stream, sid, start, limit))))
 
 
 @bp.get("/<sid:str>/events")
