@@ -44,11 +44,13 @@ PAGES = {"overview /": "/", "overview json": "/dashboard/overview.json",
          "sessions sorted by duration": "/sessions?sort=duration",
          "sessions machine filter": "/sessions?machine=rig-7",
          "issues /issues": "/issues", "issues product+version": "/issues?product=Forge&version=1.1",
-         "issue page": "/issues/{issue}"}
+         "issue page": "/issues/{issue}", "products index": "/products",
+         "compare two versions": "/compare?product=Forge&a=1.1&b=1.2"}
 #: Page -> its target server time in ms.
 TARGETS = {"overview /": 50, "sessions (newest first)": 50, "product page": 50,
            "api v1 sessions status=crashed since 1w": 20, "issues /issues": 50,
-           "issues product+version": 50, "issue page": 50}
+           "issues product+version": 50, "issue page": 50, "products index": 50,
+           "compare two versions": 50}
 
 
 def _exception(kind: int) -> dict:

@@ -36,7 +36,7 @@ class SlowListing:
         return self._store.list_sessions(query)
 
 
-web_app.open_store = lambda url: SlowListing(open_store(url))
+web_app.open_store = lambda url, **options: SlowListing(open_store(url, **options))
 
 if __name__ == "__main__":
     sys.exit(main(["web", *sys.argv[1:]]))

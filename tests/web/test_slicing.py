@@ -210,3 +210,15 @@ def test_the_product_page_in_a_slice_counts_the_slice(web, seeded):
     assert versions(machine="m2") == {"1.0": (1, 0), "2.0": (1, 0)}  # s2 | s4
     page = _get(web, f"/products/{product}", tag="env:qa", state=f"note={EVIL}")
     assert EVIL not in page and "counted from the" in page
+
+
+def test_the_overview_in_a_slice_counts_the_slice(web, seeded):
+    sids = seeded[3]
+    data = web.client.get("/dashboard/overview.json",
+                          params={"tag": "env:qa", "state": f"note={EVIL}"}).json()
+    assert (data["total"], data["by_status"]["crashed"], data["by_status"]["ended"]) == (4, 2, 2)
+    assert [row["id"] for row in data["recent"]] == [sids[3], sids[0]]  # crashes, newest first
+    assert data["sliced"]["examined"] >= 6 and not data["sliced"]["sampled"]
+    assert data["figures"]["rates"]["data"][0]["y"] == [33.33, 100.0]  # crash-free %: 1.0, 2.0
+    page = _get(web, "/", tag="env:qa", state=f"note={EVIL}")
+    assert EVIL not in page and "counted from the" in page

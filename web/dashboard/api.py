@@ -10,6 +10,7 @@ from sanic.request import Request
 
 from ..jsonio import json_response
 from ..offload import read
+from ..slicing import parse_slice
 from .blueprint import api, dashboard_of, find_sessions
 from .crossmetric import SAMPLE_SESSIONS, cross_metric, read_points
 from .filters import parse_filter
@@ -23,7 +24,8 @@ __all__ = []
 @api.get("/overview.json")
 async def overview_json(request: Request):
     """The overview's numbers and figures, for ``Plotly.react`` without a reload."""
-    data = await read(request, overview, request.app.ctx.store, time.time())
+    data = await read(request, overview, request.app.ctx.store, time.time(),
+                      parse_slice(request.args))
     return json_response(data, headers={"Cache-Control": "no-store", **timing(request)})
 
 

@@ -9,6 +9,8 @@ from datacat.broker.store import STATUSES, Store
 from datacat.broker.store.timeline import DAY, HOUR
 
 from ..figures import sessions_over_time, version_rates
+from ..slicing import Slice, matching_sessions
+from .sliced import counted_rows, sliced_incidents, sliced_rollups
 from .summary import summarize
 from .versions import version_rows
 
@@ -37,19 +39,27 @@ def _incident(row: dict) -> dict:
             "at": row["at"], "reason": summary.reason if crashed else _hang_outcome(summary)}
 
 
-def overview(store: Store, now: float) -> dict:
-    """Totals and live counts, the two overview figures, recent incidents and products.
+def overview(store: Store, now: float, slice_: Slice | None = None) -> dict:
+    """Totals and live counts, the two overview figures, recent incidents and products, of
+    every session (from the store's rollups, counts and incidents) or of a slice's.
 
     Blocking (store reads). Sessions over time are counted per hour while every version's
     first session started within three days, per day otherwise. ``generation`` changes
     whenever a number on the page does.
     """
-    rollups = store.products()
+    matched = matching_sessions(store, slice_) if slice_ else None
+    rollups = store.products() if matched is None else sliced_rollups(matched)
     starts = [r["first_seen"] for r in rollups if r["total"] and r.get("first_seen")]
     first = min(starts, default=None)
     bucket = HOUR if first is None or now - first <= 3 * DAY else DAY
     counts: dict[tuple[float, str], int] = {}
-    for row in store.session_counts(bucket, first, now) if first is not None else ():
+    if first is None:
+        rows = []
+    elif matched is None:
+        rows = store.session_counts(bucket, first, now)
+    else:
+        rows = counted_rows(matched.sessions, bucket)
+    for row in rows:
         for status, n in row["by_status"].items():
             counts[(row["at"], status)] = counts.get((row["at"], status), 0) + n
     by_status = {status: sum(r["by_status"].get(status, 0) for r in rollups)
@@ -64,8 +74,10 @@ def overview(store: Store, now: float) -> dict:
         "ever_hung": sum(row["hung"] for row in versions),
         "figures": {"over_time": sessions_over_time(counts, bucket),
                     "rates": version_rates(versions)},
-        "recent": [_incident(row) for row in store.incidents(RECENT)],
+        "recent": [_incident(row) for row in (store.incidents(RECENT) if matched is None
+                                              else sliced_incidents(matched, RECENT))],
         "products": [{"product": p, "total": n} for p, n in sorted(products.items())],
+        "sliced": None if matched is None else matched.out(),
     }
     data["generation"] = hashlib.sha1(json.dumps(
         [by_status, data["recent"], versions], sort_keys=True, default=str).encode()

@@ -38,8 +38,10 @@ def not_found(request: Request, what: str):
 @pages.get("/")
 async def overview_page(request: Request):
     """Totals, sessions over time, rates per version, recent crashes and hangs; live."""
-    data = await read(request, overview, request.app.ctx.store, time.time())
-    return render(request, "overview.html", data=data, refresh=_refresh(request))
+    slice_ = parse_slice(request.args)
+    data = await read(request, overview, request.app.ctx.store, time.time(), slice_)
+    return render(request, "overview.html", data=data, refresh=_refresh(request), slice=slice_,
+                  sliced=data["sliced"])
 
 
 @pages.get("/sessions")

@@ -10,7 +10,7 @@ from datacat.broker.store.timeline import DAY, HOUR
 
 from ..figures import CRASH_EVENT, adoption, version_comparison
 from ..slicing import Matched, Slice
-from .product_slice import counted_rows, sliced_versions
+from .sliced import counted_rows, sliced_versions
 from .summary import summarize
 from .versions import version_rows
 

@@ -73,7 +73,7 @@
 
   function tick() {
     if (document.hidden) { schedule(); return; }
-    fetch("/dashboard/overview.json", {cache: "no-store"})
+    fetch("/dashboard/overview.json" + window.location.search, {cache: "no-store"})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) { if (data) { update(data); } })
       .catch(function () { /* the server is restarting: try again next time */ })

@@ -1,14 +1,16 @@
-"""The product page in a slice (``tag``, ``state``, ``machine``): its per-version figures
-and adoption counted from the slice's sessions instead of the store's rollups and counts."""
+"""The overview and product page in a slice (``tag``, ``state``, ``machine``): their
+figures counted from the slice's sessions instead of the store's rollups, counts and
+incidents (blocking: call it off the event loop)."""
 
 from __future__ import annotations
 
 from datacat.broker.store import STATUSES, Store
+from datacat.broker.store.timeline import incident_time
 
-from ..sliced_health import sliced_health
+from ..sliced_health import count_rollup, median_seconds, sliced_health
 from ..slicing import Matched, Slice
 
-__all__ = ["sliced_versions", "counted_rows"]
+__all__ = ["sliced_versions", "counted_rows", "sliced_rollups", "sliced_incidents"]
 
 
 def sliced_versions(store: Store, product: str, order: list[dict], slice_: Slice
@@ -38,3 +40,22 @@ def counted_rows(sessions: list[dict], bucket: int) -> list[dict]:
     return [{"at": at, "product": product, "version": version, "by_status": cell["by_status"],
              "machines": len(cell["machines"])}
             for (at, product, version), cell in sorted(cells.items())]
+
+
+def sliced_rollups(matched: Matched) -> list[dict]:
+    """``Store.products`` rows (with ``first_seen`` and ``median_duration``) counted from
+    the slice's sessions."""
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for session in matched.sessions:
+        grouped.setdefault((session["product"], session["version"]), []).append(session)
+    return [dict(count_rollup(product, version, sessions),
+                 first_seen=min(s["created_at"] for s in sessions),
+                 median_duration=median_seconds(sessions))
+            for (product, version), sessions in sorted(grouped.items())]
+
+
+def sliced_incidents(matched: Matched, limit: int) -> list[dict]:
+    """``Store.incidents`` among the slice's sessions: the ``limit`` latest, newest first."""
+    found = [{"at": at, "session": s} for s in matched.sessions
+             if (at := incident_time(s)) is not None]
+    return sorted(found, key=lambda row: -row["at"])[:limit]
