@@ -222,3 +222,17 @@ def test_the_overview_in_a_slice_counts_the_slice(web, seeded):
     assert data["figures"]["rates"]["data"][0]["y"] == [33.33, 100.0]  # crash-free %: 1.0, 2.0
     page = _get(web, "/", tag="env:qa", state=f"note={EVIL}")
     assert EVIL not in page and "counted from the" in page
+
+
+def test_series_and_annotations_in_a_slice(web, seeded):
+    product, sids = seeded[0], seeded[3]
+    window = {"from": T0 - 60, "to": T0 + 3600, "product": product}
+    body = web.client.get("/api/v1/series", params={**window, "metric": "crash_free_rate",
+                                                    "step": "1h", "tag": "env:qa"}).json()
+    rates = {c: [r[c] for r in body["rows"] if r[c] is not None] for c in ("1.0", "2.0")}
+    assert rates == {"1.0": [pytest.approx(1 / 3)], "2.0": [1.0]}  # s0 s1 s3 | s4
+    notes = web.client.get("/api/v1/annotations", params={**window, "machine": "m1"}).json()
+    assert sorted((n["kind"], n["session_id"]) for n in notes) == sorted([
+        ("crash", sids[0]), ("crash", sids[5])])  # m1: s0 and s5 crashed; no releases in a slice
+    bad = web.client.get("/api/v1/series", params={**window, "state": "=3"})
+    assert bad.status_code == 400 and "state" in bad.json()["detail"]

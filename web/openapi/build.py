@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["ref", "nullable", "op", "json_body", "json_ok", "param", "query", "SID", "time_query"]
+__all__ = ["ref", "nullable", "op", "json_body", "json_ok", "param", "query", "SID", "time_query",
+           "SLICE"]
 
 #: Error responses every guarded operation may give (auth and rate limit).
 _GUARDED = {"401": {"$ref": "#/components/responses/Unauthorized"},
@@ -70,3 +71,12 @@ def op(tag: str, summary: str, responses: dict, *, params: list | None = None,
     else:
         operation["security"] = []
     return operation
+
+
+#: The slice parameters (``web.slicing``) of every answer that takes them.
+SLICE = [query("tag", {"type": "array", "items": {"type": "string"}},
+               "sessions with this tag: key:value, or a tag name (repeatable; all must hold)"),
+         query("state", {"type": "array", "items": {"type": "string"}},
+               "sessions whose current state matches key.path=value, or has key.path "
+               "(repeatable)"),
+         query("machine", {"type": "string"}, "sessions of this machine_id")]

@@ -8,7 +8,7 @@ from ..idempotency import HEADER
 from ..issue_list import RELEASE_STATUSES, SORTS
 from ..params import MAX_PAGE
 from ..routes.v1_sessions import MAX_STREAM_PAGE
-from .build import SID, json_body, json_ok, op, param, query, ref, time_query
+from .build import SID, SLICE, json_body, json_ok, op, param, query, ref, time_query
 
 __all__ = ["API_PATHS"]
 
@@ -23,12 +23,6 @@ _STREAM = [SID, query("start", {"type": "integer", "minimum": 0, "maximum": 2**6
                       "0-based position of the first item"),
            query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_STREAM_PAGE},
                  f"page size (1..{MAX_STREAM_PAGE}, default 100)")]
-_SLICE = [query("tag", {"type": "array", "items": {"type": "string"}},
-                "sessions with this tag: key:value, or a tag name (repeatable; all must hold)"),
-          query("state", {"type": "array", "items": {"type": "string"}},
-                "sessions whose current state matches key.path=value, or has key.path "
-                "(repeatable)"),
-          query("machine", {"type": "string"}, "sessions of this machine_id")]
 _ISSUE_FILTERS = [
     query("product", {"type": "string"}, "figures of this product only"),
     query("version", {"type": "string"}, "figures of this version of the product only"),
@@ -36,7 +30,7 @@ _ISSUE_FILTERS = [
           "only issues with this release status in that version (needs product and version)"),
     time_query("since", "last seen at or after"), time_query("until", "first seen at or before"),
     query("sort", {"type": "string", "enum": list(SORTS)}, "largest first (default count)"),
-    _LIMIT, query("cursor", {"type": "string"}, "next_cursor of the previous page"), *_SLICE]
+    _LIMIT, query("cursor", {"type": "string"}, "next_cursor of the previous page"), *SLICE]
 _OK = {"200": json_ok(ref("Ok"))}
 _WRITE_ERRORS = (400, 404, 413, 415, 422)
 _KEY = param(HEADER, "header", {"type": "string", "minLength": 1, "maxLength": 255},
@@ -98,7 +92,7 @@ API_PATHS = {
         {"200": json_ok(ref("Products"))},
         params=[query("product", {"type": "string"}, "only this product"),
                 query("version", {"type": "string"}, "only this version (needs product)"),
-                *_SLICE], errors=(400, 503))},
+                *SLICE], errors=(400, 503))},
     "/api/v1/issues": {"get": op(
         "issues", "Exceptions grouped into issues, largest first, cursor-paged",
         {"200": json_ok(ref("IssuePage"))}, params=_ISSUE_FILTERS, errors=(400, 503))},
@@ -106,7 +100,7 @@ API_PATHS = {
         "issues", "An issue: figures per version, sample events, its first sessions",
         {"200": json_ok(ref("IssueDetail"))},
         params=[param("fingerprint", "path", {"type": "string"}, "the issue's fingerprint"),
-                *_SLICE], errors=(400, 404, 503))},
+                *SLICE], errors=(400, 404, 503))},
     "/api/v1/stats": {"get": op(
         "operations", "The pipeline's own counters: daemons, broker, ingest workers",
         {"200": json_ok(ref("Stats"))}, errors=(503,))},

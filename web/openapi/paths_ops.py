@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..insights.annotations import KINDS
 from ..insights.series import METRICS
 from ..routes.v1_insights import MAX_ANNOTATIONS
-from .build import json_body, json_ok, op, query, ref, time_query
+from .build import SLICE, json_body, json_ok, op, query, ref, time_query
 
 __all__ = ["OPS_PATHS"]
 
@@ -31,14 +31,15 @@ OPS_PATHS = {
         {"200": json_ok(ref("Series"))}, errors=(400, 503), params=[
             query("metric", {"type": "string", "enum": list(METRICS)}, "which series"),
             *_RANGE, query("step", {"type": "string"},
-                           "bucket width: seconds or 30s, 5m, 1h, 1d, 1w (default: automatic)")])},
+                           "bucket width: seconds or 30s, 5m, 1h, 1d, 1w (default: automatic)"),
+            *SLICE])},
     "/api/v1/annotations": {"get": op(
         "grafana", "Crashes, hang episodes and releases within a range",
         {"200": json_ok({"type": "array", "items": ref("Annotation")})}, errors=(400, 503),
         params=[*_RANGE, query("kind", {"type": "string"},
                                f"comma-separated subset of {', '.join(KINDS)} (default: all)"),
                 query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_ANNOTATIONS},
-                      "most annotations (the latest are kept)")])},
+                      "most annotations (the latest are kept)"), *SLICE])},
     "/login": {
         "get": op("auth", "The sign-in form", {"200": {"description": "HTML", "content": _HTML},
                                                **_SEE_OTHER}, guarded=False,

@@ -158,6 +158,8 @@ SCHEMAS = {
                              ("product", "version", "total", "by_status", *_HEALTH, *_RATES)),
     "Series": _object({"metric": {"type": "string"}, "from": _TIME, "to": _TIME,
                        "step": {"type": "number"},
+                       "sampled": {"type": "boolean", "description":
+                                   "the sessions read were cut at 20,000 (fine steps, slices)"},
                        "columns": {"type": "array", "items": {"type": "string"}},
                        "rows": {"type": "array", "items": _object(
                            {"time": _TIME}, ("time",),

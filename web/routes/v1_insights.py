@@ -15,6 +15,7 @@ from ..insights.series import MAX_POINTS, METRICS, auto_step, parse_step
 from ..jsonio import json_response
 from ..offload import read
 from ..params import bad_param, int_param, time_param
+from ..slicing import request_slice
 from ..timefmt import to_rfc3339
 
 __all__ = ["bp", "DEFAULT_SPAN", "MAX_ANNOTATIONS"]
@@ -58,7 +59,7 @@ async def series(request: Request):
         raise bad_param("step", "must be 1h, 1d or less than an hour for adoption_machines "
                                 "(distinct machines do not add up across days)")
     out = await read(request, read_series, request.app.ctx.store, metric, start, end, step,
-                     *_filters(request))
+                     *_filters(request), request_slice(request))
     return json_response({"metric": metric, "from": to_rfc3339(start), "to": to_rfc3339(end),
                           "step": step, **out})
 
@@ -78,6 +79,6 @@ async def annotations(request: Request):
     kinds = _kinds(request)
     limit = int_param(request, "limit", 1000, 1, MAX_ANNOTATIONS)
     notes = await read(request, read_annotations, request.app.ctx.store, kinds, start, end,
-                       *_filters(request))
+                       *_filters(request), request_slice(request))
     notes.sort(key=lambda note: note["time"])
     return json_response(notes[-limit:])
