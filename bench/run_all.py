@@ -17,7 +17,7 @@ from pathlib import Path
 from _util import SUMMARY_MARK, fmt
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("client_call.py", "daemon_reduction.py", "ingest.py", "ingest_redis.py",
+SCRIPTS = ("client_call.py", "daemon_reduction.py", "end_to_end.py", "ingest.py", "ingest_redis.py",
            "worker_scaling.py", "append_cost.py", "delivery.py", "dashboard_pages.py",
            "dashboard_pages.py --redis", "slices.py", "rest_writes.py",
            "pytest_plugin.py")

@@ -31,7 +31,8 @@ __all__ = ["DaemonSettings", "Daemon", "AlreadyRunning"]
 
 log = logging.getLogger("datacat.daemon")
 
-MAX_WINDOW_RECORDS = 200_000
+MAX_WINDOW_RECORDS = 20_000  # a burst goes out while it arrives, in batches of about this many
+END_BATCH_GAP = 0.05  # a session's end goes out this soon after the last batch
 BURST_RECORDS = 20_000  # records taken per loop turn, so control, acks and timers stay prompt
 CHECK_INTERVAL = 0.5
 REGISTRY_INTERVAL = 5.0
@@ -167,7 +168,7 @@ class Daemon:
         try:
             while not self._stopping.is_set():
                 wait = min(next_flush - time.monotonic(), 0.05 if self.delivery.journal.pending
-                           else 0.2)
+                           or self.windows.ended else 0.2)
                 ready = dict(poller.poll(int(max(0.0, wait) * 1000)))
                 now = time.monotonic()
                 if self._pull in ready:
@@ -181,7 +182,8 @@ class Daemon:
                 if now >= next_check:
                     self._check(now)
                     next_check = now + CHECK_INTERVAL
-                if now >= next_flush or self.windows.pending_records >= MAX_WINDOW_RECORDS:
+                if now >= next_flush or self.windows.pending_records >= MAX_WINDOW_RECORDS \
+                        or (self.windows.ended and now - last_batch >= END_BATCH_GAP):
                     if self.flush_window(force=now - last_batch >= self.settings.beat_interval):
                         last_batch = now
                     next_flush = now + self.settings.flush_interval

@@ -103,6 +103,7 @@ class Windows:
     def __init__(self):
         self.sessions: dict[str, SessionWindow] = {}
         self.pending_records = 0
+        self.ended = 0  # sessions that ended since the last build: their windows are complete
 
     def add(self, record: list) -> None:
         kind, sid, ts = record[0], record[1], record[2]
@@ -142,8 +143,9 @@ class Windows:
             detail = dict(zip(RECORD_FIELDS[Kind(kind)], record[3:]))
             detail.update(detail.pop("detail", None) or {})
             window.lifecycle.append([kind, ts, detail])
-            if kind in _ENDS:
+            if kind in _ENDS and not window.ended:
                 window.ended = True
+                self.ended += 1
 
     def build(self) -> dict:
         """``{sid: part}`` for every session with something to send; forgets ended sessions."""
@@ -154,5 +156,5 @@ class Windows:
                 parts[sid] = part
             if window.ended:
                 del self.sessions[sid]
-        self.pending_records = 0
+        self.pending_records = self.ended = 0
         return parts

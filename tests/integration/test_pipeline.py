@@ -7,7 +7,7 @@ import signal
 
 from tests.helpers import all_events, free_port, kill_daemon, wait_until
 
-from .conftest import start_up
+from .conftest import run_stack, start_up
 
 APP = """
 import datacat
@@ -216,3 +216,34 @@ def test_demo_feeds_every_kind_of_ending(stack):
     reasons = sorted(s["reason"] for s in items)
     assert reasons.count("unhandled_exception") == 1 and reasons.count("process_vanished") == 1
     assert sum(1 for s in items if s["hangs"]) >= 1
+
+
+BURST_APP = """
+import os, time, datacat
+s = datacat.create_session("Burst", "1.0")
+print(s.id, flush=True)
+for i in range(30_000):
+    s.log_event("tick", {{"i": i}})
+while not os.path.exists({go!r}):
+    time.sleep(0.05)
+s.end()
+"""
+
+
+def test_a_burst_and_an_end_go_out_without_waiting_for_the_flush_interval(tmp_path):
+    """A full window goes out while the app still runs, and a session's end at once, even
+    with batches due only every two minutes."""
+    for stack in run_stack(tmp_path, env={"DATACAT_FLUSH_INTERVAL": "120"}):
+        go = tmp_path / "go"
+        app = stack.start_app(BURST_APP.format(go=str(go)))
+        try:
+            stack.wait_session(app.sid, lambda s: s["event_count"] >= 20_000, 60,
+                               "the burst's first full window in the store")
+            assert app.process.poll() is None  # the app has not ended: the window went out full
+            go.touch()
+            assert app.finish(60) == 0
+            session = stack.wait_session(app.sid, lambda s: s["status"] == "ended", 30,
+                                         "the session's end in the store")
+            assert session["event_count"] == 30_000
+        finally:
+            app.kill()

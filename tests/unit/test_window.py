@@ -95,3 +95,15 @@ def test_events_keep_order_and_ended_sessions_are_forgotten():
     assert part["beat"] == 5.0
     assert part["lifecycle"] == [[Kind.END, 6.0, {"reason": "end"}]]
     assert SID not in windows.sessions
+
+
+def test_an_ended_session_is_counted_until_its_window_is_built():
+    windows = Windows()
+    windows.add(event(1.0, "work"))
+    assert windows.ended == 0
+    windows.add([Kind.END, SID, 2.0, "end"])
+    windows.add([Kind.CRASH, SID, 3.0, "gone", None])  # a second ending of the same session
+    assert windows.ended == 1
+    part = windows.build()[SID]
+    assert [kind for kind, _, _ in part["lifecycle"]] == [Kind.END, Kind.CRASH]
+    assert windows.ended == 0 and SID not in windows.sessions
