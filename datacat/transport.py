@@ -59,6 +59,7 @@ class Transport:
         self._unconfirmed_bytes = 0
         self._confirmed = 0  # the newest frame seq the daemon said it has
         self._daemon_id: str | None = None  # the daemon that said it
+        self._seen_lock = threading.Lock()  # answers to "seen" are taken one at a time
         self._next_confirm = 0.0
         self._wake = threading.Event()
         self._idle = threading.Condition()
@@ -216,22 +217,25 @@ class Transport:
 
     def _seen(self, reply: dict) -> None:
         """The daemon's answer to ``seen``: forget the frames it has. A daemon other than the
-        last one that answered (or one that knows less than it did) is told which frames an
-        earlier daemon had on disk (``resume``) and gets every later frame again; it skips
-        any it already has, so a resend costs nothing but the bytes."""
-        seq = reply["seq"]
-        changed = reply.get("daemon") != self._daemon_id or seq < self._confirmed
-        self._confirmed_up_to(seq)
-        if not changed:
-            return
-        if self._daemon_id is not None:
-            log.warning("datacat: a new daemon serves this process; sending it what it lacks")
-        self._daemon_id = reply.get("daemon")
-        if seq < self._confirmed:
-            ask(self.paths.control_endpoint, {"op": "resume", "client": self.client_id,
-                                              "seq": self._confirmed}, timeout=CONFIRM_INTERVAL)
-        with self._lock:
-            self._requeue_unconfirmed()
+        last one that answered is told which frames an earlier daemon had on disk
+        (``resume``) and gets every later frame again; it skips any it already has, so a
+        resend costs nothing but the bytes. Answers are taken one at a time: the flusher and
+        ``flush`` both ask, and an answer that arrives late (a lower ``seq`` from the same
+        daemon) only confirms less."""
+        with self._seen_lock:
+            seq = reply["seq"]
+            changed = reply.get("daemon") != self._daemon_id
+            self._confirmed_up_to(seq)
+            if not changed:
+                return
+            if self._daemon_id is not None:
+                log.warning("datacat: a new daemon serves this process; sending it what it lacks")
+            self._daemon_id = reply.get("daemon")
+            if seq < self._confirmed:
+                ask(self.paths.control_endpoint, {"op": "resume", "client": self.client_id,
+                                                  "seq": self._confirmed}, timeout=CONFIRM_INTERVAL)
+            with self._lock:
+                self._requeue_unconfirmed()
 
     def _confirmed_up_to(self, seq: int) -> None:
         with self._lock:

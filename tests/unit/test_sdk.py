@@ -194,3 +194,21 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_late_answer_from_the_same_daemon_resends_nothing(paths, pull, caplog):
+    session, transport = make_session(paths)
+    for i in range(6):
+        session.log_event("e", {"i": i})
+        transport.flush(0.2)  # no daemon answers here: each frame stays unconfirmed
+    received(pull, 6)
+    last = transport.frames_sent
+    assert last >= 4
+    transport._seen({"seq": last - 1, "daemon": "d1"})  # the first daemon to answer
+    wait_until(lambda: not transport._pending, message="the resend to the first daemon")
+    while pull.poll(300):
+        pull.recv()
+    transport._seen({"seq": 1, "daemon": "d1"})  # asked earlier, answered last
+    assert not transport._pending and not pull.poll(300)
+    assert "new daemon" not in caplog.text
+    transport.close(0.5)
