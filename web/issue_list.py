@@ -18,7 +18,7 @@ from .serialize import event_out, session_out
 from .timefmt import to_rfc3339
 
 __all__ = ["IssueQuery", "SORTS", "RELEASE_STATUSES", "SESSIONS_SHOWN", "list_issues",
-           "issue_out", "issue_detail", "product_versions"]
+           "issue_out", "issue_detail", "product_versions", "seen_in"]
 
 SORTS = ("count", "machines", "last_seen")
 #: Sessions an issue's detail lists (the first ones the issue was seen in).
@@ -53,6 +53,13 @@ def _scope(issue: dict, query: IssueQuery) -> dict | None:
     rows = issue["versions"] if query.version is not None else issue["products"]
     return next((row for row in rows if row["product"] == query.product
                  and (query.version is None or row["version"] == query.version)), None)
+
+
+def seen_in(issues: list[dict], product: str, version: str) -> set[str]:
+    """Fingerprints of the ``issues`` counted in ``product`` ``version``."""
+    query = IssueQuery(product, version)
+    return {issue["fingerprint"] for issue in issues
+            if (row := _scope(issue, query)) is not None and row["count"] > 0}
 
 
 def issue_out(issue: dict, versions: dict[str, list[str]], row: dict | None = None) -> dict:

@@ -9,6 +9,8 @@ otherwise. So no stored value can make a read fail.
 
 from __future__ import annotations
 
+import operator
+
 from datacat.protocol import METRIC_TYPES
 
 __all__ = ["session_record", "event_record", "metric_record", "history_record", "state_doc",
@@ -202,6 +204,25 @@ _ROLLUP = {"product": (_TEXT, lambda v: _str(v, "unknown")),
                          if isinstance(v, dict) else {})}
 
 
+def _rows(value, rules: dict) -> list:
+    """``value``'s map rows fixed by ``rules``; ``value`` itself when every row was good."""
+    if not isinstance(value, list):
+        return []
+    rows = [_fix(row, rules, {}) for row in value if isinstance(row, dict)]
+    return value if len(rows) == len(value) and all(map(operator.is_, rows, value)) else rows
+
+
+def _samples(value) -> list:
+    """``[[session id, seq], ...]``; ``value`` itself when every sample is one."""
+    if not isinstance(value, list):
+        return []
+    if all(type(s) is list and len(s) == 2 and type(s[0]) is str and type(s[1]) is int
+           for s in value):
+        return value
+    return [[_str(s[0], ""), _int(s[1])] for s in value if isinstance(s, (list, tuple))
+            and len(s) == 2]
+
+
 _ROW = {"count": _COUNT, "sessions": _COUNT, "machines": _COUNT, "first_seen": _OPT_NUM,
         "last_seen": _OPT_NUM}
 _ISSUE = {"fingerprint": (_TEXT, lambda v: _str(v, "")), "type": (_TEXT, lambda v: _str(v, "")),
@@ -209,14 +230,7 @@ _ISSUE = {"fingerprint": (_TEXT, lambda v: _str(v, "")), "type": (_TEXT, lambda 
           "products": (_CHECK, lambda v: _rows(v, {"product": _ROLLUP["product"], **_ROW})),
           "versions": (_CHECK, lambda v: _rows(v, {"product": _ROLLUP["product"],
                                                    "version": _ROLLUP["version"], **_ROW})),
-          "samples": (_CHECK, lambda v: [[_str(s[0], ""), _int(s[1])] for s in v
-                                         if isinstance(s, (list, tuple)) and len(s) == 2]
-                      if isinstance(v, list) else [])}
-
-
-def _rows(value, rules: dict) -> list:
-    return [_fix(row, rules, {}) for row in value if isinstance(row, dict)] \
-        if isinstance(value, list) else []
+          "samples": (_CHECK, _samples)}
 
 
 def issue_record(item):

@@ -134,7 +134,7 @@ def matching_sessions(store: Store, slice_: Slice, product: str | None = None,
     newest ``cap`` of them; the state is read only for sessions whose record matches."""
     found, examined = [], 0
     for session in store.iter_sessions(SessionQuery(product=product, version=version,
-                                                    limit=_PAGE)):
+                                                    limit=min(_PAGE, cap + 1))):
         if examined >= cap:
             return Matched(found, examined, True)
         examined += 1

@@ -8,7 +8,7 @@ from sanic.request import Request
 
 from datacat.broker.issues import version_key
 
-from ..issue_list import IssueQuery, list_issues, product_versions
+from ..issue_list import IssueQuery, list_issues, product_versions, seen_in
 from ..metric_spread import METRIC_SESSIONS, common_name, read_windows, spread
 from ..offload import read
 from ..release_health import health_out
@@ -56,8 +56,7 @@ def _groups(issues: list[dict], of_a: list[dict], of_b: list[dict], known: dict,
     for title, status in (("New in " + b, "new"), ("Regressed in " + b, "regressed")):
         items, _ = list_issues(of_b, known, IssueQuery(product, b, status, limit=ISSUES_SHOWN))
         groups.append((title, items))
-    in_b = {i["fingerprint"] for i in list_issues(issues, known, IssueQuery(
-        product, b, limit=len(issues) or 1))[0]}
+    in_b = seen_in(issues, product, b)
     gone, _ = list_issues([i for i in of_a if i["fingerprint"] not in in_b], known,
                           IssueQuery(product, a, limit=ISSUES_SHOWN))
     groups.append((f"Seen in {a}, not in {b}", gone))
