@@ -24,9 +24,9 @@ _SETTINGS = {
 }
 
 
-#: A reader's SQLite memory per connection: a 1 MB page cache and no memory-mapped file
+#: A reader's SQLite memory per connection: a 256 KB page cache and no memory-mapped file
 #: (mapped pages count in its RSS and grow with the file).
-_LEAN = {"sqlite_cache_size": 256, "sqlite_mmap_size": 0}
+_LEAN = {"sqlite_cache_size": 64, "sqlite_mmap_size": 0}
 
 
 class _DiskKV(KVBackend):
