@@ -26,11 +26,21 @@ def unpack(data: bytes | None, default=None):
     return default if data is None else msgpack.unpackb(data, raw=False, strict_map_key=False)
 
 
-def iter_items(data: bytes) -> Iterator:
-    """The items of a stream block (a concatenation of packed values)."""
+def iter_items(data: bytes, start: int = 0, stop: int | None = None) -> Iterator:
+    """The items ``start .. stop`` of a stream block (a concatenation of packed values);
+    those before ``start`` are stepped over without being decoded."""
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(data) + 1)
     unpacker.feed(data)
-    yield from unpacker
+    try:
+        for _ in range(start):
+            unpacker.skip()
+    except msgpack.OutOfData:
+        return
+    count = None if stop is None else stop - start
+    for n, item in enumerate(unpacker):
+        if n == count:
+            return
+        yield item
 
 
 def index_names(product: str, version: str) -> tuple[str, ...]:

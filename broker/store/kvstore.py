@@ -118,8 +118,7 @@ class KVStore(Store):
         items = []
         for block, raw in zip(blocks, raws):
             base = block * BLOCK
-            items.extend(item for i, item in enumerate(iter_items(raw or b""))
-                         if start <= base + i < end)
+            items.extend(iter_items(raw or b"", max(0, start - base), end - base))
         return items
 
     def state_at(self, sid, ts):

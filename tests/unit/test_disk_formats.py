@@ -69,3 +69,17 @@ def test_the_daemon_opens_whatever_it_finds_on_disk(junk, kind):
         spool.put("d", 1, journal.end, b"after")  # and it goes on working
         assert spool.load(spool.entries[-1]) == b"after"
         journal.close()
+
+
+_SMALL = st.integers(-(2**63), 2**64 - 1)  # what msgpack holds
+
+
+@given(st.lists(st.one_of(_SMALL, st.text(max_size=5),
+                          st.dictionaries(st.text(max_size=3), _SMALL, max_size=3)),
+                max_size=12), st.integers(0, 14), st.integers(0, 14))
+def test_a_store_block_yields_the_items_asked_for(items, start, stop):
+    from datacat.broker.store.codec import iter_items, pack
+
+    block = b"".join(pack(item) for item in items)
+    assert list(iter_items(block, start, max(start, stop))) == items[start:max(start, stop)]
+    assert list(iter_items(block, start)) == items[start:]
