@@ -10,7 +10,7 @@ from .kv import KVBackend
 from .kvtimeline import move
 from .timeline import facts
 
-__all__ = ["KVTxn", "SessionView", "identity", "CHILDREN"]
+__all__ = ["KVTxn", "SessionView", "CHILDREN"]
 
 #: The index of a session's children is named this, then the parent's id.
 CHILDREN = "c"
@@ -23,11 +23,8 @@ class KVTxn:
         self._kv = kv
         self._cache: dict[str, bytes | None] = {}
         self._writes: dict[str, bytes | None] = {}
-        #: sid -> (status, product, version) as committed before this transaction (or None)
-        self._first: dict[str, tuple | None] = {}
-        #: sid -> its hang count as last stored (release health counts its first hang)
-        self._hangs: dict[str, int] = {}
-        #: sid -> its ``timeline.Facts`` as last stored (or None)
+        #: sid -> the ``timeline.Facts`` of the session as last stored (``None``: not yet);
+        #: indexes, rollups and counts move from those to the new record's
         self._facts: dict = {}
 
     def _get_raw(self, key: str) -> bytes | None:
@@ -56,17 +53,16 @@ class KVTxn:
 
     def get_session(self, sid):
         session = unpack(self._get_raw("s/" + sid))
-        if sid not in self._first:
-            self._first[sid] = identity(session) if session else None
-            self._hangs[sid] = (session or {}).get("hang_count") or 0
+        if sid not in self._facts:
             self._facts[sid] = facts(session) if session else None
         return session
 
     def put_session(self, session):
         sid = session["id"]
-        if sid not in self._first:
+        if sid not in self._facts:
             self.get_session(sid)
-        before, after = self._first[sid], identity(session)
+        was, now = self._facts[sid], facts(session)
+        before, after = None if was is None else was.identity, now.identity
         if before is None:
             self._index(sid, index_names(*after[1:]))
             self._bump_rollup(after[1:], None, after[0])
@@ -86,11 +82,9 @@ class KVTxn:
         was_lost, is_lost = before is not None and before[0] == "lost", after[0] == "lost"
         if was_lost != is_lost:
             self._track_lost(sid, is_lost)
-        hangs = session.get("hang_count") or 0
-        self._count_health(session, before, after, hangs > 0 and not self._hangs[sid])
-        now = facts(session)
-        move(self, sid, self._facts[sid], now)
-        self._first[sid], self._hangs[sid], self._facts[sid] = after, hangs, now
+        self._count_health(session, before, after, now.hangs > 0 and not (was and was.hangs))
+        move(self, sid, was, now)
+        self._facts[sid] = now
         self._set_raw("s/" + sid, pack(session))
 
     def _count_health(self, session: dict, before: tuple | None, after: tuple,
@@ -304,7 +298,3 @@ class SessionView(SessionTxn):
     def note_issues(self, hits):
         self._txn.note_issues(self.sid, hits)
 
-
-def identity(session: dict) -> tuple:
-    """What indexes and rollups depend on: status, product, version."""
-    return session["status"], session["product"], session["version"]

@@ -230,12 +230,9 @@ class RedisStore(Store):
         return rollups
 
     def session_counts(self, bucket, since, until, product=None, version=None):
-        args = (self._prefix, bucket, since, until, product, version)
-        try:
-            return read_counts(self._client, (self._counts, self._machines), *args)
-        except redis.exceptions.NoScriptError:  # a node restarted or flushed its scripts
-            self._load_scripts()
-            return read_counts(self._client, (self._counts, self._machines), *args)
+        return self._scripted(lambda: read_counts(self._client, (self._counts, self._machines),
+                                                  self._prefix, bucket, since, until, product,
+                                                  version))
 
     def incidents(self, limit=10, since=None, until=None):
         return read_incidents(self._client, self._prefix, limit, since, until)
@@ -248,11 +245,17 @@ class RedisStore(Store):
         return self._read_issues([fingerprint])[0]
 
     def _read_issues(self, fingerprints: list[str]) -> list[dict | None]:
+        return self._scripted(lambda: read_issues(self._client, self._read_issue, self._prefix,
+                                                  fingerprints))
+
+    def _scripted(self, read):
+        """``read()``, run again once if a node had lost the scripts (restarted or
+        flushed); ``read`` takes the scripts' shas from ``self`` when it runs."""
         try:
-            return read_issues(self._client, self._read_issue, self._prefix, fingerprints)
-        except redis.exceptions.NoScriptError:  # a node restarted or flushed its scripts
+            return read()
+        except redis.exceptions.NoScriptError:
             self._load_scripts()
-            return read_issues(self._client, self._read_issue, self._prefix, fingerprints)
+            return read()
 
     def issue_sessions(self, fingerprint, start=0, limit=100):
         if limit <= 0:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from .base import IDEMPOTENCY_TTL, SessionTxn
 from .codec import pack, start_append, unpack
 from .history import merge_entries
-from .kvtxn import identity
 from .timeline import facts
 
 __all__ = ["RedisSessionTxn", "CAS_SCRIPT", "session_keys", "idempotency_key"]
@@ -133,11 +132,12 @@ class RedisSessionTxn(SessionTxn):
         hang, for release health)."""
         before = self.get_session()
         self.session = session
-        self.moved = self.pending or before is None or identity(before) != identity(session) \
-            or bool(self._hits) or facts(before) != facts(session)
+        self.moved = self.pending or before is None or bool(self._hits) \
+            or facts(before) != facts(session)  # identity, hangs, start, end, incident, machine
         pending_hits = self.note[3] if self.pending and len(self.note) > 3 else []
         if not self.pending:  # else the identity last filed is still the one noted
-            self.note = [list(identity(before)) if before else None, self.note[1], self.note[2]]
+            self.note = [list(facts(before).identity) if before else None, self.note[1],
+                         self.note[2]]
         self.note = self.note[:3] + ([pending_hits + self._hits]
                                      if pending_hits or self._hits else [])
 

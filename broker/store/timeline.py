@@ -57,6 +57,11 @@ class Facts:
     def pair(self) -> tuple[str, str]:
         return self.product, self.version
 
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What the session indexes depend on: status, product, version."""
+        return self.status, self.product, self.version
+
 
 def facts(session: dict) -> Facts:
     """The ``Facts`` of a stored session record."""
