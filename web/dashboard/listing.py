@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from itertools import chain
 
 from datacat.broker.store import STATUSES, SessionQuery, Store
 
@@ -131,13 +132,13 @@ def _sorted(store: Store, flt: SessionFilter, now: float, cache: OrderedDict) ->
         with suppress(KeyError):  # a listing in another thread may have dropped it since
             cache.move_to_end(key)
         return found
-    test, rows, more = _cheap_test(flt), [], False
+    test, value, rows, more = _cheap_test(flt), _value(flt.sort, now), [], False
     for scanned, (_, summary) in enumerate(_walk(store, _store_query(flt, now), None, 0)):
         if len(rows) == SORT_CAP or scanned == SORT_CAP + MAX_SCAN:
             more = True
             break
         if test is None or test(summary):
-            rows.append((_value(flt.sort, now)(summary), summary.created, summary.id))
+            rows.append((value(summary), summary.created, summary.id))
     rows.sort()
     cache[key] = found = (rows, more)
     while len(cache) > _CACHED_ORDERS:
@@ -153,13 +154,13 @@ def _candidates(store: Store, flt: SessionFilter, now: float, cursor: list | Non
     if flt.sort == "created" and flt.order == "desc":
         start, skip = (cursor[1], cursor[2]) if cursor and len(cursor) == 3 and cursor[0] == "w" \
             and isinstance(cursor[1], str) and isinstance(cursor[2], int) else ("", 0)
-        try:
+        try:  # the store checks its cursor on the first read
             walk = _walk(store, query, start or None, max(skip, 0))
             first = next(walk, None)
         except ValueError:  # a cursor edited by hand, or the store's own gone stale
-            walk, first = _walk(store, query, None, 0), None
+            walk = _walk(store, query, None, 0)
             first = next(walk, None)
-        return _chain(first, walk), Listing(total=_known_total(store, flt, query))
+        return chain([first] if first else [], walk), Listing(total=_known_total(store, flt, query))
     rows, more = _sorted(store, flt, now, cache)
     listing = Listing(total=None if more else len(rows), capped=more)
     at = None
@@ -180,12 +181,6 @@ def _read_rows(store: Store, keys) -> Iterator[tuple[list, Summary]]:
         record = store.get_session(key[2])
         if record is not None:
             yield ["o", *key], summarize(record)
-
-
-def _chain(first, rest):
-    if first is not None:
-        yield first
-        yield from rest
 
 
 def list_sessions(store: Store, flt: SessionFilter, now: float, expensive=None,

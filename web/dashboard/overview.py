@@ -6,13 +6,12 @@ import hashlib
 import json
 
 from datacat.broker.store import STATUSES, Store
-from datacat.broker.store.timeline import DAY, HOUR
 
 from ..figures import sessions_over_time, version_rates
 from ..slicing import Slice, matching_sessions
 from .sliced import counted_rows, sliced_incidents, sliced_rollups
 from .summary import summarize
-from .versions import version_rows
+from .versions import chart_bucket, first_start, version_rows
 
 __all__ = ["overview", "RECENT"]
 
@@ -49,9 +48,8 @@ def overview(store: Store, now: float, slice_: Slice | None = None) -> dict:
     """
     matched = matching_sessions(store, slice_) if slice_ else None
     rollups = store.products() if matched is None else sliced_rollups(matched)
-    starts = [r["first_seen"] for r in rollups if r["total"] and r.get("first_seen")]
-    first = min(starts, default=None)
-    bucket = HOUR if first is None or now - first <= 3 * DAY else DAY
+    first = first_start(rollups)
+    bucket = chart_bucket(first, now)
     counts: dict[tuple[float, str], int] = {}
     if first is None:
         rows = []

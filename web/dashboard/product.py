@@ -6,13 +6,12 @@ import threading
 from collections import Counter, OrderedDict
 
 from datacat.broker.store import SessionQuery, Store
-from datacat.broker.store.timeline import DAY, HOUR
 
 from ..figures import CRASH_EVENT, adoption, version_comparison
 from ..slicing import Matched, Slice
 from .sliced import counted_rows, sliced_versions
 from .summary import summarize
-from .versions import version_rows
+from .versions import chart_bucket, first_start, version_rows
 
 __all__ = ["product_page", "crash_sample", "CrashSignatures", "CRASH_SAMPLE"]
 
@@ -74,9 +73,8 @@ def _adoption(store: Store, product: str, rollups: list[dict], versions: list[st
               now: float, matched: Matched | None) -> dict:
     """Sessions and machines per version per hour (the product's first three days) or day:
     the store's counts, or counted from a slice's ``matched`` sessions."""
-    first = min((r["first_seen"] for r in rollups
-                 if r["product"] == product and r.get("first_seen")), default=now)
-    bucket = HOUR if now - first <= 3 * DAY else DAY
+    first = first_start(rollups, product) or now
+    bucket = chart_bucket(first, now)
     rows = store.session_counts(bucket, first, now, product=product) if matched is None \
         else counted_rows(matched.sessions, bucket)
     return adoption(rows, versions, bucket)

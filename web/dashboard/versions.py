@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-__all__ = ["version_rows"]
+from datacat.broker.store.timeline import DAY, HOUR
+
+__all__ = ["version_rows", "first_start", "chart_bucket"]
+
+
+def first_start(rollups: list[dict], product: str | None = None) -> float | None:
+    """The earliest first session among the versions (of ``product``) that have sessions."""
+    return min((r["first_seen"] for r in rollups if r["total"] and r.get("first_seen")
+                and (product is None or r["product"] == product)), default=None)
+
+
+def chart_bucket(first: float | None, now: float) -> int:
+    """Charts over time count per hour while ``first`` is within three days, else per day."""
+    return HOUR if first is None or now - first <= 3 * DAY else DAY
 
 
 def version_rows(rollups: list[dict], product: str | None = None) -> list[dict]:

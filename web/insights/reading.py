@@ -15,6 +15,7 @@ from datacat.broker.store import SessionQuery, Store
 from datacat.broker.store.timeline import DAY, HOUR
 
 from ..dashboard.summary import summarize
+from ..dashboard.versions import first_start
 from ..slicing import Slice
 from .annotations import crash_notes, hang_notes, release_notes
 from .series import build_series, series_from_counts
@@ -33,8 +34,7 @@ def read_series(store: Store, metric: str, start: float, end: float, step: float
     """``{"columns", "rows", "sampled"}``: ``sampled`` when ``WALK_CAP`` cut the walk short."""
     if metric != "crash_reasons" and step % HOUR == 0 and not slice_:
         bucket = DAY if step % DAY == 0 else HOUR
-        first = min((r["first_seen"] for r in store.products() if r.get("first_seen")),
-                    default=None)
+        first = first_start(store.products())
         # counts are read only where sessions can be: from the first one to about now
         since, until = max(start, first or end), min(end, time.time() + DAY)
         rows = store.session_counts(bucket, since, until, product, version) \
