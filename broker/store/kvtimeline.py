@@ -17,7 +17,7 @@ from __future__ import annotations
 from .codec import SEP, pack, unpack
 from .timeline import BUCKETS, Facts, bucket_starts, duration_bucket, histogram_median
 
-__all__ = ["move", "read_counts", "read_extras", "INCIDENTS", "HUNG"]
+__all__ = ["move", "new_session_keys", "read_counts", "read_extras", "INCIDENTS", "HUNG"]
 
 #: The index names of incidents and of sessions that ever hung.
 INCIDENTS, HUNG = "x", "h"
@@ -92,6 +92,18 @@ def _counted(facts: Facts | None) -> tuple | None:
 
 def _extra(facts: Facts | None) -> tuple | None:
     return None if facts is None else (facts.pair, facts.hangs, facts.duration)
+
+
+def new_session_keys(facts: Facts) -> list[str]:
+    """The keys ``move`` reads to count a session stored for the first time."""
+    pair = _pair_key(facts)
+    keys = ["tx/" + pair]
+    for bucket in BUCKETS:
+        start = int(facts.created // bucket) * bucket
+        keys.append(f"tc/{bucket}/{start}")
+        if facts.machine:
+            keys.append(f"tm/{bucket}/{start}/{pair}{SEP}{facts.machine}")
+    return keys
 
 
 def move(txn, sid: str, before: Facts | None, after: Facts | None) -> None:

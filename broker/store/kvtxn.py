@@ -7,7 +7,7 @@ from .base import IDEMPOTENCY_TTL, SessionTxn
 from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpack
 from .history import merge_entries
 from .kv import KVBackend
-from .kvtimeline import move
+from .kvtimeline import move, new_session_keys
 from .timeline import facts
 
 __all__ = ["KVTxn", "SessionView", "CHILDREN"]
@@ -31,6 +31,12 @@ class KVTxn:
         if key not in self._cache:
             self._cache[key] = self._kv.get_many([key])[0]
         return self._cache[key]
+
+    def _prefetch(self, keys) -> None:
+        """Read every key of ``keys`` not read yet, in one ``get_many``."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self._kv.get_many(missing)))
 
     def _set_raw(self, key: str, value: bytes | None) -> None:
         self._cache[key] = value
@@ -64,6 +70,7 @@ class KVTxn:
         was, now = self._facts[sid], facts(session)
         before, after = None if was is None else was.identity, now.identity
         if before is None:
+            self._prefetch_new(session, now)
             self._index(sid, index_names(*after[1:]))
             self._bump_rollup(after[1:], None, after[0])
             if isinstance(session.get("parent_session_id"), str):
@@ -86,6 +93,20 @@ class KVTxn:
         move(self, sid, was, now)
         self._facts[sid] = now
         self._set_raw("s/" + sid, pack(session))
+
+    def _prefetch_new(self, session: dict, now) -> None:
+        """Read what storing a new session reads in two rounds instead of one read each:
+        the counters of its indexes, its rollup, its machine's bits and its counts; then
+        the partial blocks its id is appended to."""
+        status, product, version = now.identity
+        names = [*index_names(product, version), "s" + status]
+        pair = product + SEP + version
+        machine = session.get("machine_id")
+        self._prefetch(["ixc/" + name for name in names] + ["r/" + pair]
+                       + (["rm/" + pair + SEP + machine] if isinstance(machine, str) else [])
+                       + new_session_keys(now))
+        counts = ((name, unpack(self._cache["ixc/" + name], 0)) for name in names)
+        self._prefetch([f"ix/{name}/{count // BLOCK}" for name, count in counts if count % BLOCK])
 
     def _count_health(self, session: dict, before: tuple | None, after: tuple,
                       first_hang: bool) -> None:
