@@ -142,9 +142,14 @@ def openapi_path(route_path: str) -> str:
     return "/" + _PARAM.sub(r"{\1}", route_path).strip("/")
 
 
+@cache
+def _route_rule(route_path: str, method: str) -> BodyRule | None:
+    return body_rule(openapi_path(route_path), method)
+
+
 async def _validate(request: Request, **_):
     route = request.route
-    rule = None if route is None else body_rule(openapi_path(route.path), request.method)
+    rule = None if route is None else _route_rule(route.path, request.method)
     if rule is None or (rule.form and request.headers.get("content-type", "").startswith(_FORMS)):
         return
     body = read_object(request, required=rule.required)
