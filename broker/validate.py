@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datacat.protocol import LIFECYCLE_KINDS, METRIC_TYPES, ProtocolError, check_tree
 
 from .errors import InvalidBatch
@@ -9,6 +11,7 @@ from .errors import InvalidBatch
 __all__ = ["validate_part", "check_label"]
 
 _NUMBER = (int, float)
+_CONTROL = re.compile("[\x00-\x1f]")
 _LISTS = ("state", "events", "metrics", "lifecycle")
 
 
@@ -16,7 +19,7 @@ def check_label(name: str, value: object, max_len: int = 256) -> None:
     """Names and ids: non-empty strings without control characters."""
     if not isinstance(value, str) or not 0 < len(value) <= max_len:
         raise InvalidBatch("bad_field", f"{name} must be a string of 1..{max_len} characters")
-    if any(ord(ch) < 32 for ch in value):
+    if _CONTROL.search(value):
         raise InvalidBatch("bad_field", f"{name} must not contain control characters")
 
 
@@ -29,27 +32,42 @@ _STR, _OPT_STR, _MAP, _LIST = (str,), (str, type(None)), (dict, type(None)), (li
 _OPT_NUM, _OPT_INT = (int, float, type(None)), (int, type(None))
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", dict: "a map",
                list: "a list", type(None): "absent"}
-#: Fields readers rely on, by record, with the types they may have (absent is ``None``).
-_OPEN_TYPES = {"machine_id": _OPT_STR, "hostname": _OPT_STR, "parent_session_id": _OPT_STR,
-               "sdk": _OPT_STR, "pid": _OPT_INT, "start_time": _OPT_NUM,
-               "hang_timeout": _OPT_NUM, "tags": _MAP}
-_EVENT_TYPES = {"level": _OPT_STR, "category": _OPT_STR, "message": _OPT_STR,
-                "labels": _LIST, "data": _MAP, "exception": _MAP}
-_EXCEPTION_TYPES = {"type": _OPT_STR, "message": _OPT_STR, "file": _OPT_STR,
-                    "function": _OPT_STR, "line": _OPT_INT,
-                    "stacktrace": (list, str, type(None))}
-_METRIC_TYPES = {"unit": _OPT_STR, "tags": _MAP, "count": _OPT_INT, "sum": _OPT_NUM,
-                 "min": _OPT_NUM, "max": _OPT_NUM, "last": _OPT_NUM, "buckets": _LIST,
-                 "metadata": _MAP}
+class _Fields:
+    """Fields readers rely on in one kind of record, with the types each may have; every
+    field may be absent (``None``)."""
+
+    def __init__(self, what: str, **types: tuple):
+        if not all(type(None) in allowed for allowed in types.values()):
+            raise ValueError(f"{what}: every field must be allowed to be absent")
+        self._what, self._types = what, types
+        #: the exact types (``bool`` only where named): one lookup a field passes a record
+        self._exact = {name: frozenset(allowed) for name, allowed in types.items()}
+
+    def check(self, record: dict) -> None:
+        """``bad_field`` naming the first field of ``record`` whose type is not allowed."""
+        exact = self._exact
+        for name, value in record.items():
+            allowed = exact.get(name)
+            if allowed is not None and type(value) not in allowed:
+                break
+        else:
+            return
+        for name, allowed in self._types.items():
+            value = record.get(name)
+            if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+                kinds = " or ".join(_TYPE_NAMES[kind] for kind in allowed)
+                raise InvalidBatch("bad_field", f"{self._what} {name} must be {kinds}")
 
 
-def _typed(what: str, record: dict, types: dict) -> None:
-    """``bad_field`` naming the first field of ``record`` whose type is not in ``types``."""
-    for name, allowed in types.items():
-        value = record.get(name)
-        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            kinds = " or ".join(_TYPE_NAMES[kind] for kind in allowed)
-            raise InvalidBatch("bad_field", f"{what} {name} must be {kinds}")
+_OPEN = _Fields("open", machine_id=_OPT_STR, hostname=_OPT_STR, parent_session_id=_OPT_STR,
+                sdk=_OPT_STR, pid=_OPT_INT, start_time=_OPT_NUM, hang_timeout=_OPT_NUM,
+                tags=_MAP)
+_EVENT = _Fields("event", level=_OPT_STR, category=_OPT_STR, message=_OPT_STR, labels=_LIST,
+                 data=_MAP, exception=_MAP)
+_EXCEPTION = _Fields("event exception", type=_OPT_STR, message=_OPT_STR, file=_OPT_STR,
+                     function=_OPT_STR, line=_OPT_INT, stacktrace=(list, str, type(None)))
+_METRIC = _Fields("metric", unit=_OPT_STR, tags=_MAP, count=_OPT_INT, sum=_OPT_NUM,
+                  min=_OPT_NUM, max=_OPT_NUM, last=_OPT_NUM, buckets=_LIST, metadata=_MAP)
 
 
 def validate_part(sid: object, part: object) -> None:
@@ -75,7 +93,7 @@ def validate_part(sid: object, part: object) -> None:
         check_label("version", opened.get("version"))
         if opened.get("ts") is not None:
             _ts("open ts", opened["ts"])
-        _typed("open", opened, _OPEN_TYPES)
+        _OPEN.check(opened)
     for entry in part.get("state", ()):
         if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)):
             raise InvalidBatch("bad_field", "state entries are [ts, patch-map]")
@@ -89,15 +107,15 @@ def validate_part(sid: object, part: object) -> None:
             raise InvalidBatch("bad_field", "events must be maps")
         check_label("event name", event.get("name"))
         _ts("event ts", event.get("ts"))
-        _typed("event", event, _EVENT_TYPES)
+        _EVENT.check(event)
         if event.get("exception") is not None:
-            _typed("event exception", event["exception"], _EXCEPTION_TYPES)
+            _EXCEPTION.check(event["exception"])
     for point in part.get("metrics", ()):
         if not isinstance(point, dict) or point.get("type") not in METRIC_TYPES:
             raise InvalidBatch("bad_field", "metric points need a known type")
         check_label("metric name", point.get("name"))
         _ts("metric ts", point.get("ts"))
-        _typed("metric", point, _METRIC_TYPES)
+        _METRIC.check(point)
         if point.get("count") is not None and point["count"] < 0:
             raise InvalidBatch("bad_field", "metric count must not be negative")
     if part.get("beat") is not None:
