@@ -33,15 +33,14 @@ def read_session(kv: KVBackend, sid: str, streams: dict[str, tuple[int, int]] | 
         prefix, count_field = STREAMS[stream]
         start, end = resolve(start, limit, session.get(count_field, 0))
         ranges[stream] = (prefix, start, end)
-        for block in range(start // BLOCK, (end - 1) // BLOCK + 1) if start < end else ():
-            keys[f"{prefix}/{sid}/{block}"] = None
+        keys.update(dict.fromkeys(f"{prefix}/{sid}/{block}" for block in _blocks(start, end)))
     base = _base_block(ranges) if replay else None
     if base is not None:
         keys[f"hs/{sid}/{base}"] = keys[f"h/{sid}/{base}"] = None
     keys.update(zip(keys, kv.get_many(list(keys))))
     for stream, (prefix, start, end) in ranges.items():
         items = []
-        for block in range(start // BLOCK, (end - 1) // BLOCK + 1) if start < end else ():
+        for block in _blocks(start, end):
             first = block * BLOCK
             items.extend(iter_items(keys[f"{prefix}/{sid}/{block}"] or b"", max(0, start - first),
                                     end - first))
@@ -51,6 +50,11 @@ def read_session(kv: KVBackend, sid: str, streams: dict[str, tuple[int, int]] | 
         found.base = replayed(unpack(keys[f"hs/{sid}/{base}"], {}),
                               iter_items(keys[f"h/{sid}/{base}"] or b"", 0, first - base * BLOCK))
     return found
+
+
+def _blocks(start: int, end: int) -> range:
+    """The blocks holding items ``start .. end`` of a stream."""
+    return range(start // BLOCK, (end - 1) // BLOCK + 1) if start < end else range(0)
 
 
 def _base_block(ranges: dict) -> int | None:
