@@ -63,8 +63,9 @@ class SafeStore(Store):
             if not replay:
                 raise
             found = self.inner.read_session(sid, streams, state)
-            if found is not None and found.streams["history"][1]:
-                found.base = self._replayed(sid, lambda n, _: n < found.streams["history"][0])
+            first, entries = (found.streams if found else {}).get("history", (0, []))
+            if entries:
+                found.base = self._replayed(sid, lambda n, _: n < first)
         if found is None:
             return None
         return SessionRead(
