@@ -49,6 +49,9 @@ class SafeStore(Store):
     def get_state(self, sid):
         return state_doc(self.inner.get_state(sid))
 
+    def get_states(self, sids):
+        return [state_doc(state) for state in self.inner.get_states(sids)]
+
     def list_sessions(self, query: SessionQuery) -> Page:
         page = self.inner.list_sessions(query)
         return Page([session_record(s) for s in page.items], page.cursor)

@@ -16,7 +16,7 @@ from .serialize import event_out, history_out, metric_out, session_out
 from .timefmt import to_rfc3339
 
 __all__ = ["read_session", "full_session", "session_with_state",
-           "session_state", "compat_session_with_state", "state_history", "stream_page",
+           "session_state", "compat_sessions_with_state", "state_history", "stream_page",
            "list_page", "TAIL"]
 
 #: Most events, metric points and state-history entries ``GET /api/sessions/{id}`` returns.
@@ -62,9 +62,11 @@ def session_state(store: Store, sid: str, at: float | None = None) -> dict:
     return store.state_at(sid, at)
 
 
-def compat_session_with_state(store: Store, session: dict) -> dict:
-    """A session with its current ``state`` in the original's types (unversioned routes)."""
-    return compat_session(session, store.get_state(session["id"]))
+def compat_sessions_with_state(store: Store, sessions: list[dict]) -> list[dict]:
+    """Sessions with their current ``state`` in the original's types (unversioned routes),
+    the states read together (``Store.get_states``)."""
+    states = store.get_states([session["id"] for session in sessions])
+    return [compat_session(session, state) for session, state in zip(sessions, states)]
 
 
 def _tail(store: Store, stream: str, session: dict, cap: int) -> tuple[list, int]:

@@ -192,6 +192,12 @@ class Store(abc.ABC):
         """The session's current state (``{}`` for an unknown session)."""
 
     @abc.abstractmethod
+    def get_states(self, sids: list[str]) -> list[dict]:
+        """The current state of each session of ``sids``, in order (``{}`` for an unknown
+        one), read together: one round trip on a networked store (one per Redis Cluster
+        node at most), one ``get_many`` on a key-value store."""
+
+    @abc.abstractmethod
     def list_sessions(self, query: SessionQuery) -> Page:
         """Sessions matching ``query``, newest first, ``query.limit`` per page.
 

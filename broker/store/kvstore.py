@@ -105,6 +105,9 @@ class KVStore(Store):
     def get_state(self, sid):
         return self._get("st/" + sid, {})
 
+    def get_states(self, sids):
+        return [unpack(raw, {}) for raw in self._kv.get_many(["st/" + sid for sid in sids])]
+
     def read(self, stream, sid, start=0, limit=100):
         found = read_session(self._kv, sid, {stream: (max(start, 0), limit)})
         return [] if found is None else found.streams[stream][1]

@@ -184,6 +184,12 @@ class RedisStore(Store):
     def get_state(self, sid):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "s"), {})
 
+    def get_states(self, sids):
+        reads = self._pipe()
+        for sid in sids:
+            reads.hget(session_keys(self._prefix, sid)[0], "s")
+        return [unpack(raw, {}) for raw in (reads.execute() if sids else [])]
+
     def read(self, stream, sid, start=0, limit=100):
         if limit <= 0:
             return []
