@@ -1,4 +1,5 @@
-"""Store contract: ``read_session`` gives what the separate reads give, in one go."""
+"""Store contract: ``read_session`` and ``get_states`` give what the separate reads give,
+in one go."""
 
 from __future__ import annotations
 
@@ -82,3 +83,12 @@ def test_read_session_of_empty_streams_and_unknown_sessions(store, feed):
     assert (found.state, found.base) == ({}, None)
     assert found.streams == {"events": (0, []), "metrics": (0, []), "history": (0, [])}
     assert store.read_session("unknown", {"events": (0, 10)}, state=True, replay=True) is None
+
+
+def test_get_states_gives_each_sessions_state_in_order(store, feed):
+    feed.send({"a": {"open": opened(), "state": [[T0, {"x": 1}], [T0 + 1, {"y": {"z": 2}}]]},
+               "b": {"open": opened(), "state": [[T0, {"b": True}]]}, "c": {"open": opened()}})
+    sids = ["b", "unknown", "a", "c", "a"]
+    assert store.get_states(sids) == [store.get_state(sid) for sid in sids] == [
+        {"b": True}, {}, {"x": 1, "y": {"z": 2}}, {}, {"x": 1, "y": {"z": 2}}]
+    assert store.get_states([]) == []
