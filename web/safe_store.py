@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datacat.broker.store import Page, SessionQuery, Store
+from datacat.broker.store.base import SessionRead
 from datacat.merge import deep_merge
 
 from .records import (
@@ -48,6 +49,9 @@ class SafeStore(Store):
     def get_state(self, sid):
         return state_doc(self.inner.get_state(sid))
 
+    def get_states(self, sids):
+        return [state_doc(state) for state in self.inner.get_states(sids)]
+
     def list_sessions(self, query: SessionQuery) -> Page:
         page = self.inner.list_sessions(query)
         return Page([session_record(s) for s in page.items], page.cursor)
@@ -55,16 +59,38 @@ class SafeStore(Store):
     def read(self, stream, sid, start=0, limit=100):
         return [_ITEMS[stream](item) for item in self.inner.read(stream, sid, start, limit)]
 
+    def read_session(self, sid, streams=None, state=False, replay=False):
+        try:
+            found = self.inner.read_session(sid, streams, state, replay)
+        except (TypeError, AttributeError, KeyError, ValueError):  # an odd patch on the way
+            if not replay:
+                raise
+            found = self.inner.read_session(sid, streams, state)
+            first, entries = (found.streams if found else {}).get("history", (0, []))
+            if entries:
+                found.base = self._replayed(sid, lambda n, _: n < first)
+        if found is None:
+            return None
+        return SessionRead(
+            session_record(found.session), None if found.state is None else state_doc(found.state),
+            {stream: (start, [_ITEMS[stream](item) for item in items])
+             for stream, (start, items) in found.streams.items()},
+            None if found.base is None else state_doc(found.base))
+
     def state_at(self, sid, ts):
         try:
             return state_doc(self.inner.state_at(sid, ts))
         except (TypeError, AttributeError, KeyError, ValueError):  # an odd patch on the way
-            state: dict = {}
-            for entry in self.read("history", sid, 0, (self.get_session(sid) or {}).get(
-                    "history_count", 0)):
-                if entry["ts"] <= ts:
-                    state = deep_merge(state, entry["patch"])
-            return state
+            return self._replayed(sid, lambda _, entry: entry["ts"] <= ts)
+
+    def _replayed(self, sid: str, keep) -> dict:
+        """The state from the session's history entries ``keep(index, entry)`` accepts."""
+        state: dict = {}
+        for n, entry in enumerate(self.read("history", sid, 0, (self.get_session(sid) or {}).get(
+                "history_count", 0))):
+            if keep(n, entry):
+                state = deep_merge(state, entry["patch"])
+        return state
 
     def products(self):
         return [rollup_record(r) for r in self.inner.products()]

@@ -1,8 +1,12 @@
-"""Reads that combine several store calls into one REST document."""
+"""Reads that combine several parts of the store into one REST document.
+
+A session's parts (record, state, stream pages) come from one ``Store.read_session``.
+"""
 
 from __future__ import annotations
 
 from datacat.broker.store import Page, SessionQuery, Store
+from datacat.broker.store.base import SessionRead
 from datacat.merge import deep_merge
 
 from .compat_render import compat_event, compat_metric, compat_session
@@ -11,9 +15,9 @@ from .params import bad_param
 from .serialize import event_out, history_out, metric_out, session_out
 from .timefmt import to_rfc3339
 
-__all__ = ["require_session", "full_session", "session_with_state", "compat_session_with_state",
-           "state_history",
-           "stream_page", "list_page", "TAIL"]
+__all__ = ["read_session", "full_session", "session_with_state",
+           "session_state", "compat_sessions_with_state", "state_history", "stream_page",
+           "list_page", "TAIL"]
 
 #: Most events, metric points and state-history entries ``GET /api/sessions/{id}`` returns.
 TAIL = 1000
@@ -24,12 +28,12 @@ _FORMAT = {"events": lambda item, _: event_out(item),
            "history": history_out}
 
 
-def require_session(store: Store, sid: str) -> dict:
-    """The session record, or a 404 ``ApiError``."""
-    session = store.get_session(sid)
-    if session is None:
+def read_session(store: Store, sid: str, **parts) -> SessionRead:
+    """``store.read_session(sid, **parts)``, or a 404 ``ApiError`` for an unknown session."""
+    found = store.read_session(sid, **parts)
+    if found is None:
         raise ApiError(404, "not_found", f"no session {sid!r}")
-    return session
+    return found
 
 
 def list_page(store: Store, query: SessionQuery) -> Page:
@@ -42,16 +46,27 @@ def list_page(store: Store, query: SessionQuery) -> Page:
         raise bad_param("cursor", "is not a cursor this server handed out") from None
 
 
-def session_with_state(store: Store, session: dict) -> dict:
-    """A session's REST shape plus its current ``state``."""
-    out = session_out(session)
-    out["state"] = store.get_state(session["id"])
+def session_with_state(store: Store, sid: str) -> dict:
+    """A session's REST shape plus its current ``state`` (``/api/v1/sessions/{id}``)."""
+    found = read_session(store, sid, state=True)
+    out = session_out(found.session)
+    out["state"] = found.state
     return out
 
 
-def compat_session_with_state(store: Store, session: dict) -> dict:
-    """A session with its current ``state`` in the original's types (unversioned routes)."""
-    return compat_session(session, store.get_state(session["id"]))
+def session_state(store: Store, sid: str, at: float | None = None) -> dict:
+    """The session's current state, or with ``at`` its state at that time; 404 if unknown."""
+    if at is None:
+        return read_session(store, sid, state=True).state
+    read_session(store, sid)
+    return store.state_at(sid, at)
+
+
+def compat_sessions_with_state(store: Store, sessions: list[dict]) -> list[dict]:
+    """Sessions with their current ``state`` in the original's types (unversioned routes),
+    the states read together (``Store.get_states``)."""
+    states = store.get_states([session["id"] for session in sessions])
+    return [compat_session(session, state) for session, state in zip(sessions, states)]
 
 
 def _tail(store: Store, stream: str, session: dict, cap: int) -> tuple[list, int]:
@@ -61,33 +76,26 @@ def _tail(store: Store, stream: str, session: dict, cap: int) -> tuple[list, int
     return (store.read(stream, session["id"], start, count - start) if count else []), start
 
 
-def state_history(store: Store, session: dict, cap: int = TAIL) -> list[dict]:
-    """``[{timestamp, state}]``: the full state after each of the last ``cap`` patches.
-
-    When older patches are cut off, replay starts from ``state_at`` the last cut-off
-    patch's time: exact while patch times increase (then the last entry is the current
-    state); patches sharing that time may show each other's keys early.
-    """
-    entries, start = _tail(store, "history", session, cap)
-    state: dict = {}
-    if start:
-        before = store.read("history", session["id"], start - 1, 1)
-        state = store.state_at(session["id"], before[0]["ts"]) if before else {}
+def state_history(base: dict, entries: list[dict]) -> list[dict]:
+    """``[{timestamp, state}]``: the full state after each history entry of ``entries``,
+    replayed from ``base``, the state before the first of them (``SessionRead.base``)."""
     out = []
     for entry in entries:
-        state = deep_merge(state, entry["patch"])
-        out.append({"timestamp": to_rfc3339(entry["ts"]), "state": state})
+        base = deep_merge(base, entry["patch"])
+        out.append({"timestamp": to_rfc3339(entry["ts"]), "state": base})
     return out
 
 
 def full_session(store: Store, sid: str) -> dict:
-    """``GET /api/sessions/{id}``: the session with state, history, events and metrics."""
-    session = require_session(store, sid)
-    events, first_event = _tail(store, "events", session, TAIL)
-    metrics, first_metric = _tail(store, "metrics", session, TAIL)
-    out = compat_session_with_state(store, session)
+    """``GET /api/sessions/{id}``: the session with state, history, events and metrics,
+    each stream its last ``TAIL`` items, all in one ``read_session``."""
+    found = read_session(store, sid, streams=dict.fromkeys(_COUNTS, (-TAIL, TAIL)), state=True,
+                         replay=True)
+    first_event, events = found.streams["events"]
+    first_metric, metrics = found.streams["metrics"]
+    out = compat_session(found.session, found.state)
     out.update(
-        state_history=state_history(store, session),
+        state_history=state_history(found.base or {}, found.streams["history"][1]),
         events=[compat_event(event) for event in events], events_truncated=first_event > 0,
         metrics=[compat_metric(point) for point in metrics], metrics_truncated=first_metric > 0,
     )
@@ -99,10 +107,9 @@ def stream_page(store: Store, stream: str, sid: str, start: int, limit: int) -> 
 
     ``next`` is the ``start`` of the following page, or ``None`` after the last one.
     """
-    session = require_session(store, sid)
-    total = session.get(_COUNTS[stream]) or 0
+    found = read_session(store, sid, streams={stream: (start, limit)})
+    total = found.session.get(_COUNTS[stream]) or 0
     fmt = _FORMAT[stream]
-    items = [fmt(item, start + offset)
-             for offset, item in enumerate(store.read(stream, sid, start, limit))]
+    items = [fmt(item, start + offset) for offset, item in enumerate(found.streams[stream][1])]
     end = start + len(items)
     return {"items": items, "next": end if end < total else None, "total": total}

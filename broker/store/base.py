@@ -18,8 +18,8 @@ import abc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "STATUSES", "IDEMPOTENCY_TTL",
-           "HEALTH"]
+__all__ = ["Store", "SessionTxn", "Step", "SessionQuery", "Page", "SessionRead", "STATUSES",
+           "IDEMPOTENCY_TTL", "HEALTH"]
 
 #: Every status a session can have.
 STATUSES = ("active", "ended", "crashed", "hung", "suspended", "lost")
@@ -53,6 +53,21 @@ class Page:
 
     items: list = field(default_factory=list)
     cursor: str | None = None
+
+
+@dataclass
+class SessionRead:
+    """What ``Store.read_session`` found: the record and the parts asked for.
+
+    ``streams`` maps each stream asked for to ``(start, items)``, ``start`` the index of
+    the first item (a negative ``start`` asked for, resolved); ``state`` is ``None`` and
+    ``base`` is ``None`` unless asked for.
+    """
+
+    session: dict
+    state: dict | None = None
+    streams: dict[str, tuple[int, list]] = field(default_factory=dict)
+    base: dict | None = None
 
 
 class SessionTxn(abc.ABC):
@@ -177,6 +192,12 @@ class Store(abc.ABC):
         """The session's current state (``{}`` for an unknown session)."""
 
     @abc.abstractmethod
+    def get_states(self, sids: list[str]) -> list[dict]:
+        """The current state of each session of ``sids``, in order (``{}`` for an unknown
+        one), read together: one round trip on a networked store (one per Redis Cluster
+        node at most), one ``get_many`` on a key-value store."""
+
+    @abc.abstractmethod
     def list_sessions(self, query: SessionQuery) -> Page:
         """Sessions matching ``query``, newest first, ``query.limit`` per page.
 
@@ -192,6 +213,23 @@ class Store(abc.ABC):
         """Items ``start .. start+limit`` (0-based, oldest first) of a session's stream.
 
         ``stream`` is ``events``, ``metrics`` or ``history``; unknown sessions give ``[]``.
+        """
+
+    @abc.abstractmethod
+    def read_session(self, sid: str, streams: dict[str, tuple[int, int]] | None = None,
+                     state: bool = False, replay: bool = False) -> SessionRead | None:
+        """The session record with the parts asked for, read together; ``None`` for an
+        unknown session. One round trip on a networked store (one per Redis Cluster node
+        at most); a key-value store reads the record and state, then every block needed.
+
+        ``streams``: ``{stream: (start, limit)}``, each read as ``read`` reads it, except
+        that a negative ``start`` counts back from the stream's end (``-n``: from its
+        ``n``-th last item, or its first if it has fewer). ``state``: the current state
+        too. ``replay`` (with ``"history"`` in ``streams``): ``base`` is the state before
+        the first history entry read (``None`` if none is read), so merging the entries
+        read gives the state after each. Items never go past the record's counts; only
+        what is returned (and the entries ``base`` replays within one history block) is
+        decoded.
         """
 
     @abc.abstractmethod

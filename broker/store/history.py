@@ -6,7 +6,7 @@ from datacat.merge import deep_merge, diff
 
 from .codec import BLOCK
 
-__all__ = ["merge_entries"]
+__all__ = ["merge_entries", "replay"]
 
 
 def merge_entries(state: dict, entries: list[dict], count: int) -> tuple[dict, list, dict]:
@@ -27,3 +27,10 @@ def merge_entries(state: dict, entries: list[dict], count: int) -> tuple[dict, l
         logged.append(entry)
         state = merged
     return state, logged, snapshots
+
+
+def replay(state: dict, entries) -> dict:
+    """``state`` with the patch of each history entry of ``entries`` merged in, in order."""
+    for entry in entries:
+        state = deep_merge(state, entry["patch"])
+    return state

@@ -36,9 +36,10 @@ from datacat.merge import deep_merge
 
 from ..issues import issue_out
 from .base import HEALTH, Page, SessionQuery, Store
-from .codec import BLOCK, SEP, STREAMS, iter_items, pack, unpack
+from .codec import BLOCK, SEP, iter_items, pack, unpack
 from .dedup import check_seq
 from .kv import KVBackend
+from .kvread import read_session
 from .kvretention import delete_older_than
 from .kvtimeline import HUNG, INCIDENTS, read_counts, read_extras
 from .kvtxn import CHILDREN, KVTxn, SessionView
@@ -104,22 +105,15 @@ class KVStore(Store):
     def get_state(self, sid):
         return self._get("st/" + sid, {})
 
+    def get_states(self, sids):
+        return [unpack(raw, {}) for raw in self._kv.get_many(["st/" + sid for sid in sids])]
+
     def read(self, stream, sid, start=0, limit=100):
-        prefix, count_field = STREAMS[stream]
-        session = self.get_session(sid)
-        if session is None or limit <= 0:
-            return []
-        start = max(start, 0)
-        end = min(session.get(count_field, 0), start + limit)
-        if start >= end:
-            return []
-        blocks = range(start // BLOCK, (end - 1) // BLOCK + 1)
-        raws = self._kv.get_many([f"{prefix}/{sid}/{b}" for b in blocks])
-        items = []
-        for block, raw in zip(blocks, raws):
-            base = block * BLOCK
-            items.extend(iter_items(raw or b"", max(0, start - base), end - base))
-        return items
+        found = read_session(self._kv, sid, {stream: (max(start, 0), limit)})
+        return [] if found is None else found.streams[stream][1]
+
+    def read_session(self, sid, streams=None, state=False, replay=False):
+        return read_session(self._kv, sid, streams, state, replay)
 
     def state_at(self, sid, ts):
         session = self.get_session(sid)

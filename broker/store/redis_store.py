@@ -19,7 +19,8 @@ again), then the index commands, then the index marks cleared and the daemon's m
 in one pipeline: three round trips, four when indexes are due. A part found already
 applied under its session's mark is not applied again, but indexed again, and so is a
 session whose ``i`` is still set at its next step: a worker that died between the steps
-leaves nothing missing.
+leaves nothing missing. A session read (``read_session``) is one read-only script call in
+the session's slot (``redis_read.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .redis_conn import connect
 from .redis_index import children_key, health_keys, index_session, rollup_keys
 from .redis_issues import ISSUE_SCRIPT, READ_SCRIPT, file_hits, issue_keys, read_issues
 from .redis_listing import list_page
+from .redis_read import READ_SESSION_SCRIPT, read_session
 from .redis_retention import DROP_SCRIPT, delete_older_than
 from .redis_timeline import COUNTS_SCRIPT, MACHINES_SCRIPT, pairs, read_counts, read_extras, read_incidents
 from .redis_txn import CAS_SCRIPT, RedisSessionTxn, idempotency_key, session_keys
@@ -75,6 +77,7 @@ class RedisStore(Store):
         self._counts = self._client.script_load(COUNTS_SCRIPT)
         self._machines = self._client.script_load(MACHINES_SCRIPT)
         self._read_issue = self._client.script_load(READ_SCRIPT)
+        self._read_session = self._client.script_load(READ_SESSION_SCRIPT)
 
     def _pipe(self):
         return self._client.pipeline(transaction=False)
@@ -181,12 +184,22 @@ class RedisStore(Store):
     def get_state(self, sid):
         return unpack(self._client.hget(session_keys(self._prefix, sid)[0], "s"), {})
 
+    def get_states(self, sids):
+        reads = self._pipe()
+        for sid in sids:
+            reads.hget(session_keys(self._prefix, sid)[0], "s")
+        return [unpack(raw, {}) for raw in (reads.execute() if sids else [])]
+
     def read(self, stream, sid, start=0, limit=100):
         if limit <= 0:
             return []
         start = max(start, 0)
         key = session_keys(self._prefix, sid)[1 + "emh".index(STREAMS[stream][0])]
         return [unpack(raw) for raw in self._client.lrange(key, start, start + limit - 1)]
+
+    def read_session(self, sid, streams=None, state=False, replay=False):
+        return self._scripted(lambda: read_session(self._client, self._read_session, self._prefix,
+                                                   sid, streams, state, replay))
 
     def state_at(self, sid, ts):
         keys = session_keys(self._prefix, sid)

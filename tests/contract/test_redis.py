@@ -203,3 +203,12 @@ def test_an_append_sends_the_same_bytes_early_and_late_in_a_session(store, monke
     late = [append_one(i) for i in range(5000, 5100)]
     assert store.get_session("s")["event_count"] == 5100
     assert max(late) <= max(early) * 1.05  # a few bytes for wider numbers, never the stream
+
+
+def test_a_session_read_survives_a_server_that_lost_its_scripts(store):
+    Feed(store).send({"a": {"open": opened(), "events": [{"ts": T0 + i, "name": "e"}
+                                                         for i in range(3)]}})
+    store._client.script_flush()  # as after a restart
+    found = store.read_session("a", {"events": (-2, 2)}, state=True)
+    assert found.streams["events"] == (1, store.read("events", "a", 1, 2))
+    assert [event["seq"] for event in found.streams["events"][1]] == [1, 2]

@@ -150,6 +150,23 @@ def test_every_read_route_renders_odd_stored_records(web, kind):
     assert web.client.get(f"/api/v1/sessions/{sid}/state?at=2.5").json()["state"] == {"a": 1}
 
 
+def test_a_capped_state_history_replays_past_odd_entries_before_the_cut(web):
+    sid = unique("capped")
+    history = ["junk", {"ts": 1.0, "patch": "str"}] + [
+        {"ts": float(i), "patch": {"i": i}} for i in range(2, 1005)]
+
+    def plant(view) -> None:  # below the write path: as if stored long ago
+        raw = view._txn
+        session = new_session(sid, {"product": unique("Odd"), "version": "1", "ts": 1.0}, 1.0, None)
+        session["history_count"] = raw._append_raw("h/" + sid, 0, history)
+        view.put_session(session)
+
+    web.store.apply_parts([sid], plant)
+    body = web.client.get(f"/api/sessions/{sid}").json()
+    assert len(body["state_history"]) == 1000
+    assert [entry["state"] for entry in body["state_history"][:2]] == [{"i": 5}, {"i": 6}]
+
+
 def test_well_typed_records_are_read_as_stored():
     from datacat.web.records import event_record, metric_record, session_record
 

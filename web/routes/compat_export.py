@@ -11,7 +11,7 @@ from sanic.request import Request
 from ..jsonio import dumps, json_response
 from ..offload import read
 from ..params import session_query
-from ..views import compat_session_with_state, list_page
+from ..views import compat_sessions_with_state, list_page
 
 __all__ = ["bp", "EXPORT_PAGE"]
 
@@ -35,15 +35,14 @@ async def export(request: Request):
     page = await read(request, list_page, store, query)
     if limited:
         headers = {"X-Next-Cursor": page.cursor} if page.cursor else {}
-        body = await read(request, lambda: [compat_session_with_state(store, s)
-                                            for s in page.items])
+        body = await read(request, compat_sessions_with_state, store, page.items)
         return json_response(body, headers=headers)
     rest = store.iter_sessions(replace(query, cursor=page.cursor)) if page.cursor else ()
     sessions = chain(page.items, rest)
 
     def next_chunk() -> str:
-        return ",".join(dumps(compat_session_with_state(store, s))
-                        for s in islice(sessions, EXPORT_PAGE))
+        return ",".join(map(dumps, compat_sessions_with_state(
+            store, list(islice(sessions, EXPORT_PAGE)))))
 
     chunk = await read(request, next_chunk)  # a timeout here is still a clean 503
     response = await request.respond(content_type="application/json")

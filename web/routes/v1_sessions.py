@@ -10,7 +10,7 @@ from ..offload import read
 from ..params import int_param, session_query, time_param
 from ..serialize import session_out
 from ..timefmt import to_rfc3339
-from ..views import list_page, require_session, session_with_state, stream_page
+from ..views import list_page, session_state, session_with_state, stream_page
 
 __all__ = ["bp", "MAX_STREAM_PAGE"]
 
@@ -31,9 +31,7 @@ async def list_sessions(request: Request):
 @bp.get("/<sid:str>")
 async def get(request: Request, sid: str):
     """One session with its current state."""
-    store = request.app.ctx.store
-    return json_response(await read(request, lambda: session_with_state(
-        store, require_session(store, sid))))
+    return json_response(await read(request, session_with_state, request.app.ctx.store, sid))
 
 
 async def _page(request: Request, stream: str, sid: str):
@@ -65,11 +63,6 @@ async def history(request: Request, sid: str):
 @bp.get("/<sid:str>/state")
 async def state(request: Request, sid: str):
     """The current state, or with ``?at=`` the state as it was at that time."""
-    store = request.app.ctx.store
     at = time_param(request, "at")
-
-    def state_doc() -> dict:
-        require_session(store, sid)
-        return store.get_state(sid) if at is None else store.state_at(sid, at)
-
-    return json_response({"at": to_rfc3339(at), "state": await read(request, state_doc)})
+    state = await read(request, session_state, request.app.ctx.store, sid, at)
+    return json_response({"at": to_rfc3339(at), "state": state})
