@@ -74,10 +74,8 @@ def sliced_detail(store: Store, fingerprint: str, slice_: Slice) -> dict | None:
     while examined < MAX_EXAMINED:
         chunk = store.issue_sessions(fingerprint, examined, min(_CHUNK, MAX_EXAMINED - examined))
         examined += len(chunk)
-        for sid in chunk:
-            session = store.get_session(sid)
-            if session is None or not slice_.matches(store, session):
-                continue
+        records = [session for session in map(store.get_session, chunk) if session is not None]
+        for session in slice_.select(store, records):
             found += 1
             if len(shown) < SESSIONS_SHOWN:
                 shown.append(session_out(session))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import urlencode
 
 from datacat.broker.store import SessionQuery, Store
@@ -71,10 +72,17 @@ class Slice:
 
     def matches(self, store: Store, session: dict) -> bool:
         """Whether the session is in the slice (its state read only when needed)."""
-        if not self.record_matches(session):
-            return False
-        state = store.get_state(session["id"]) if self._tests else {}
-        return all(test(state) for test in self._tests)
+        return bool(self.select(store, [session]))
+
+    def select(self, store: Store, sessions: list[dict]) -> list[dict]:
+        """Those of ``sessions`` in the slice, in order; the states of those whose record
+        matches are read together (one ``Store.get_states``), and only if a state is tested."""
+        kept = [session for session in sessions if self.record_matches(session)]
+        if not self._tests or not kept:
+            return kept
+        states = store.get_states([session["id"] for session in kept])
+        return [session for session, state in zip(kept, states)
+                if all(test(state) for test in self._tests)]
 
 
 def _text(value) -> str:
@@ -131,13 +139,14 @@ class Matched:
 def matching_sessions(store: Store, slice_: Slice, product: str | None = None,
                       version: str | None = None, cap: int = MAX_EXAMINED) -> Matched:
     """The sessions of ``product``/``version`` (any when ``None``) in ``slice_``, from the
-    newest ``cap`` of them; the state is read only for sessions whose record matches."""
+    newest ``cap`` of them, a page at a time (``Slice.select``)."""
     found, examined = [], 0
-    for session in store.iter_sessions(SessionQuery(product=product, version=version,
-                                                    limit=min(_PAGE, cap + 1))):
-        if examined >= cap:
-            return Matched(found, examined, True)
-        examined += 1
-        if slice_.matches(store, session):
-            found.append(session)
-    return Matched(found, examined, False)
+    sessions = store.iter_sessions(SessionQuery(product=product, version=version,
+                                                limit=min(_PAGE, cap + 1)))
+    while examined < cap:
+        page = list(islice(sessions, min(_PAGE, cap - examined)))
+        examined += len(page)
+        found += slice_.select(store, page)
+        if not page:
+            return Matched(found, examined, False)
+    return Matched(found, examined, next(sessions, None) is not None)

@@ -43,8 +43,7 @@ def read_series(store: Store, metric: str, start: float, end: float, step: float
     query = SessionQuery(product=product, version=version, since=start, until=end, limit=500,
                          status="crashed" if metric == "crash_reasons" else None)
     walked = list(islice(store.iter_sessions(query), WALK_CAP))
-    picked = [summarize(record) for record in walked
-              if not slice_ or slice_.matches(store, record)]
+    picked = [summarize(record) for record in (slice_.select(store, walked) if slice_ else walked)]
     return {**build_series(metric, picked, start, end, step, product),
             "sampled": len(walked) == WALK_CAP}
 
