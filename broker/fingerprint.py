@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 __all__ = ["fingerprint", "fingerprint_key"]
 
@@ -26,8 +27,9 @@ _STACK_LINE = re.compile(r'File "(?P<file>[^"]+)", line \d+, in (?P<function>\S+
 _VOLATILE = re.compile(r"0x[0-9a-fA-F]+|\d+(?:\.\d+)?|'[^']*'|\"[^\"]*\"")
 
 
+@lru_cache(maxsize=4096)  # an app's exceptions come from few files
 def _stem(path: str) -> str:
-    name = re.split(r"[\\/]", path)[-1]
+    name = path.rpartition("/")[2].rpartition("\\")[2]
     return name[:-3] if name.endswith(".py") else name
 
 
