@@ -101,28 +101,34 @@ def check_tree(value: Any, limits: Limits = DEFAULT_LIMITS) -> None:
     """Reject nesting deeper than ``limits.max_depth`` and map keys that are not strings;
     replace each msgpack Timestamp inside by its ISO 8601 text (``_timestamp_text``).
 
-    Iterative, so a deep tree cannot exhaust the Python stack; a flat value costs one pass.
+    Level by level, so a deep tree cannot exhaust the Python stack; a flat value costs one
+    pass, and a scalar below costs one type lookup.
     """
     if (type(value) is dict or type(value) is list) and _is_flat(value):
         return
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    level, depth = [value], 1
+    while level:
         if depth > limits.max_depth:
             raise ProtocolError("too_deep", f"nesting deeper than {limits.max_depth}")
-        if isinstance(node, dict):
-            if not all(type(key) is str for key in node):
-                raise ProtocolError("bad_key", "map keys must be strings")
-            children = node.items()
-        elif isinstance(node, list):
-            children = enumerate(node)
-        else:
-            continue
-        for key, child in children:  # a value replaced in place: no map changes size
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-            elif type(child) is msgpack.Timestamp:
-                node[key] = _timestamp_text(child)
+        below = []
+        for node in level:
+            if isinstance(node, dict):
+                children, keyed = node.items(), True
+            elif isinstance(node, list):
+                children, keyed = enumerate(node), False
+            else:
+                continue
+            for key, child in children:  # a value replaced in place: no map changes size
+                if keyed and type(key) is not str:
+                    raise ProtocolError("bad_key", "map keys must be strings")
+                kind = type(child)
+                if kind in _SCALARS:
+                    continue
+                if kind is msgpack.Timestamp:
+                    node[key] = _timestamp_text(child)
+                elif isinstance(child, (dict, list)):
+                    below.append(child)
+        level, depth = below, depth + 1
 
 
 #: kind value -> (kind, record length, ((index, expected types), ...))
