@@ -11,6 +11,7 @@ is left to diskcache's own ``get``, ``set`` and ``delete``.
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 
@@ -35,9 +36,13 @@ _SETTINGS = {
 }
 
 
-#: A reader's SQLite memory per connection: a 256 KB page cache and no memory-mapped file
+#: SQLite's memory per connection, set on each connection this process opens (diskcache
+#: would keep settings given to ``Cache`` in the store and impose them on every process
+#: that opens a connection later): diskcache's own defaults, a 32 MB page cache and a
+#: 64 MB memory-mapped file; for a process that mostly reads, 256 KB and no mapped file
 #: (mapped pages count in its RSS and grow with the file).
-_LEAN = {"sqlite_cache_size": 64, "sqlite_mmap_size": 0}
+_FULL = {"cache_size": 2**13, "mmap_size": 2**26}
+_LEAN = {"cache_size": 64, "mmap_size": 0}
 
 _MISSING = object()
 
@@ -71,14 +76,26 @@ _NOT_PLAIN = f"SELECT key FROM Cache WHERE raw = 1 AND NOT ({_plain()}) AND key 
 class _DiskKV(KVBackend):
     def __init__(self, directory: str, lean: bool):
         try:
-            self._cache = diskcache.Cache(directory, timeout=60, **_SETTINGS,
-                                          **(_LEAN if lean else {}))
+            self._cache = diskcache.Cache(directory, timeout=60, **_SETTINGS)
         except Exception as exc:  # noqa: BLE001 - translate at the boundary
             raise StoreError(f"cannot open diskcache store at {directory}: {exc}") from exc
         self._max_inline = self._cache.disk_min_file_size
+        self._pragmas = [f"PRAGMA {name} = {value}"
+                         for name, value in (_LEAN if lean else _FULL).items()]
+        self._tuned = threading.local()
+
+    def _con(self):
+        """diskcache's connection of this thread (inside its transaction, if any), with
+        this process's memory settings."""
+        con = self._cache._con
+        if getattr(self._tuned, "con", None) is not con:
+            for pragma in self._pragmas:
+                con.execute(pragma)
+            self._tuned.con = con
+        return con
 
     def get_many(self, keys):
-        con = self._cache._con  # diskcache's connection: inside its transaction, if any
+        con = self._con()
         found: dict = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start:start + _CHUNK]
@@ -89,6 +106,7 @@ class _DiskKV(KVBackend):
 
     @contextmanager
     def exclusive(self):
+        self._con()
         with self._cache.transact():
             yield
 
@@ -102,7 +120,7 @@ class _DiskKV(KVBackend):
                 rows.append((key, now, now, value))
             else:
                 other.append(key)
-        con = cache._con
+        con = self._con()
         if rows and con.executemany(_UPSERT, rows).rowcount != len(rows):
             other += [row[0] for row in rows]  # a row of diskcache's own kind: let it write
         for key in other:

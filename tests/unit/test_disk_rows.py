@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import diskcache
@@ -69,3 +70,31 @@ def test_a_section_that_raises_writes_nothing(store):
         store._kv.write_many({"a": b"after", "b": b"new"})
         raise RuntimeError("stop")
     assert store._kv.get_many(["a", "b"]) == [b"before", None]
+
+
+def _memory(store) -> tuple:
+    """``(cache_size, mmap_size)`` of the connection the store uses in a new thread."""
+    found = []
+
+    def read():
+        con = store._kv._con()
+        found.append(tuple(con.execute(f"PRAGMA {name}").fetchone()[0]
+                           for name in ("cache_size", "mmap_size")))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    return found[0]
+
+
+def test_a_lean_reader_does_not_make_other_processes_lean(tmp_path):
+    directory = str(tmp_path / "store")
+    writer = DiskStore(directory)
+    reader = DiskStore(directory, lean=True)
+    later = DiskStore(directory)  # opened after the reader, as a worker started after the web
+    try:
+        assert _memory(reader) == (64, 0)
+        assert _memory(writer) == _memory(later) == (2**13, 2**26)
+    finally:
+        for store in (writer, reader, later):
+            store.close()
