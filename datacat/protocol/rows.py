@@ -108,7 +108,7 @@ def split_frame(data: bytes, limits: Limits = DEFAULT_LIMITS):
                 try:
                     append(typed.decode(raw))
                     continue
-                except msgspec.ValidationError:
+                except (msgspec.DecodeError, RecursionError):  # msgpack says what it is
                     pass
         at.append(len(records))
         append(None)

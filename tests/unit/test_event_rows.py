@@ -35,6 +35,7 @@ from datacat.protocol import (
     new_daemon_identity,
     read_spooled,
     record_as_dict,
+    row_record,
     split_frame,
 )
 from tests.unit.test_watch import FakeProbe, open_record
@@ -181,6 +182,27 @@ def test_a_record_too_large_to_pass_as_bytes_is_decoded_by_the_daemon_as_before(
     with pytest.raises(Exception) as info:
         decode_frame(frame, strict=False)
     assert info.value.reason == "too_deep"
+
+
+@pytest.mark.parametrize("record", [
+    [Kind.STATE, SID, 1.0, {"KEYX": 1}],
+    [Kind.METRIC, SID, 1.0, "KEYX", 1.0, "gauge", None, None, None],
+    [Kind.OPEN, SID, 1.0, "KEYX", "1", 1, 1.0, None, None, None, None, 60.0, None, None],
+    event(0, "KEYX"),
+])
+def test_a_frame_with_text_that_is_not_utf8_is_judged_as_before(record):
+    frame = _frame([event(1), record]).replace(b"KEYX", b"\xff\xfe\xfd\xfc")
+    split = split_frame(frame)
+    if record[0] == Kind.EVENT:  # a row: it costs itself alone, at the worker
+        assert [r[0] for r in split.records] == [ROW, ROW]
+        with pytest.raises(Exception) as info:
+            row_record(split.records[1][3])
+        assert info.value.reason == "malformed"
+        return
+    assert split is None  # decode_frame rejects the frame, as before
+    with pytest.raises(Exception) as info:
+        decode_frame(frame, strict=False)
+    assert info.value.reason == "malformed"
 
 
 def test_a_crash_report_carries_the_last_events_decoded_from_rows():
