@@ -124,6 +124,8 @@ def split_frame(data: bytes, limits: Limits = DEFAULT_LIMITS):
             reason = invalid_reason(record, limits)
             if reason is None:
                 records[index] = record
+            elif reason == "bad_key":  # bytes as a key: decode_frame's verdict depends on
+                return None            # the other records' keys (all become text, or none)
             else:
                 invalid[reason] = invalid.get(reason, 0) + 1
         if invalid:

@@ -104,7 +104,8 @@ _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=3)
     | st.binary(max_size=2),
     lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=2) | st.integers(0, 3), inner, max_size=3),
+    | st.dictionaries(st.text(max_size=2) | st.integers(0, 3) | st.binary(max_size=1), inner,
+                      max_size=3),
     max_leaves=8)
 
 
