@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from msgspec import Raw
+
 from ..protocol import OPEN_FIELD, ROW, Kind, ProtocolError, record_as_dict, row_record
 from .probe import ProcessProbe, ProcState, read_fault_file
 
@@ -53,9 +55,9 @@ class Watched:
         and one that is not a valid event record is left out, as the tier leaves it out)."""
         events = []
         for record in self.events:
-            if type(record) is tuple and record[0] == ROW:
+            if type(record) is Raw:
                 try:
-                    record = row_record(record[3])
+                    record = row_record(record)
                 except ProtocolError:
                     continue
             events.append(record_as_dict(record) if isinstance(record, list) else record)
@@ -105,7 +107,7 @@ class Watcher:
         if watched is None:
             return NOTHING
         if kind == ROW:  # a copy: the row's bytes are a view of its whole frame
-            watched.events.append((ROW, sid, record[2], record[3].copy()))
+            watched.events.append(record[3].copy())
         elif kind == _EVENT:
             watched.events.append(record)  # named only if a crash report needs it
         elif kind == _BEAT:

@@ -76,8 +76,10 @@ class _Aggregate:
         self.count += 1
         self.sum += value
         self.last = value
-        self.min = value if self.min is None or value < self.min else self.min
-        self.max = value if self.max is None or value > self.max else self.max
+        if self.min is None or value < self.min:
+            self.min = value
+        if self.max is None or value > self.max:
+            self.max = value
         if self.counts is not None:
             self.counts[bisect.bisect_left(self.bounds, value)] += 1
 
@@ -115,18 +117,18 @@ class Windows:
         self.pending_records += 1
         if kind == ROW:
             window.rows.append(record[3])
-        elif kind == _EVENT:
-            window.rows.append(record)
         elif kind == _STATE:
             window.state = deep_merge(window.state, record[3])
             window.state_ts = ts
         elif kind == _METRIC:
-            name, value, mtype, unit, tags, buckets = record[3:]
+            _, _, _, name, value, mtype, unit, tags, buckets = record
             key = (name, mtype, unit, repr(sorted(tags.items())) if tags else None)
             aggregate = window.metrics.get(key)
             if aggregate is None:
                 aggregate = window.metrics[key] = _Aggregate(name, mtype, unit, tags, ts, buckets)
             aggregate.add(ts, value)
+        elif kind == _EVENT:
+            window.rows.append(record)
         elif kind == _BEAT:
             window.beat = ts
         elif kind == _OPEN:

@@ -33,7 +33,7 @@ _NUMBER = int | float
 _SCALAR = str | int | float | bool | None
 _FLAT = dict[str, _SCALAR]
 
-class _Head(msgspec.Struct, array_like=True):
+class _Head(msgspec.Struct, array_like=True, gc=False):
     """A record's first three fields (the rest of the array is skipped)."""
 
     kind: int
