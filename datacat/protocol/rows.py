@@ -52,13 +52,12 @@ class _EventHead(msgspec.Struct, array_like=True):
 #: The common state and metric records, decoded and checked in C in one call each: a
 #: record of other types or shapes (deeper patches, Timestamps, keys that are not text)
 #: is decoded by msgpack and checked as ``decode_frame`` checks it.
-_TYPED = {
-    Kind.STATE.value: msgspec.msgpack.Decoder(tuple[
-        Literal[2], _SID, _NUMBER, dict[str, _SCALAR | _FLAT | list[_SCALAR]]]),
-    Kind.METRIC.value: msgspec.msgpack.Decoder(tuple[
-        Literal[4], _SID, _NUMBER, str, _NUMBER, Literal["gauge", "counter", "histogram", "timer"],
-        str | None, _FLAT | None, list[_NUMBER] | None]),
-}
+_STATE, _METRIC = Kind.STATE.value, Kind.METRIC.value
+_TYPED_STATE = msgspec.msgpack.Decoder(tuple[
+    Literal[2], _SID, _NUMBER, dict[str, _SCALAR | _FLAT | list[_SCALAR]]])
+_TYPED_METRIC = msgspec.msgpack.Decoder(tuple[
+    Literal[4], _SID, _NUMBER, str, _NUMBER, Literal["gauge", "counter", "histogram", "timer"],
+    str | None, _FLAT | None, list[_NUMBER] | None])
 _RECORD_BYTES = msgspec.msgpack.Decoder(tuple[int, str, int, Any, list[msgspec.Raw]])
 _RECORD_HEADS = msgspec.msgpack.Decoder(tuple[int, str, int, Any, list[_Head]])
 _LEVEL = msgspec.msgpack.Decoder(_EventHead)
@@ -93,7 +92,7 @@ def split_frame(data: bytes, limits: Limits = DEFAULT_LIMITS):
         return None
     if type(version) is not int or version != PROTOCOL_VERSION or len(raws) > limits.max_records:
         return None
-    largest, typed_for = row_bytes(limits), _TYPED.get
+    largest, state, metric = row_bytes(limits), _TYPED_STATE.decode, _TYPED_METRIC.decode
     records: list = []
     append = records.append
     at, rest = [], []
@@ -103,10 +102,9 @@ def split_frame(data: bytes, limits: Limits = DEFAULT_LIMITS):
             if kind == _EVENT:
                 append((ROW, head.sid, head.ts, raw))
                 continue
-            typed = typed_for(kind)
-            if typed is not None:
+            if kind == _STATE or kind == _METRIC:
                 try:
-                    append(typed.decode(raw))
+                    append(state(raw) if kind == _STATE else metric(raw))
                     continue
                 except (msgspec.DecodeError, RecursionError):  # msgpack says what it is
                     pass
