@@ -146,8 +146,9 @@ class IngestWorker:
     def handle(self, payload: bytes) -> bytes:
         """Process one batch and return the ack to send."""
         self.counters["batches"] += 1
+        invalid: Counter = Counter()  # event rows left out, by reason
         try:
-            batch, rejected = decode_batch(payload)
+            batch, rejected = decode_batch(payload, invalid=invalid)
         except ProtocolError as exc:
             seq, daemon_id = peek_seq(payload)
             return self._reject(seq, daemon_id, exc.reason, str(exc), zlib.crc32(payload))
@@ -167,6 +168,10 @@ class IngestWorker:
         for sid, reason in {**rejected, **result.rejected}.items():
             self.counters[f"rejected_parts:{reason}"] += 1
             log.warning("batch %s of %s: skipped session %s (%s)", seq, daemon_id, sid, reason)
+        if invalid:
+            self.counters.update({f"records_invalid:{reason}": n for reason, n in invalid.items()})
+            log.warning("batch %s of %s: left out invalid event records %s", seq, daemon_id,
+                        dict(invalid))
         self.counters["applied"] += 1
         self.counters["events"] += result.events
         self.counters["patches"] += result.patches

@@ -2,12 +2,15 @@
 
 Lifecycle records, open records, state patches and error events always survive; metric
 aggregates of the same series merge into one spanning the merged windows (or go, with
-``drop_metrics``); events of the levels named in ``drop_levels`` go. Drops are counted by reason.
+``drop_metrics``); events (maps of a version-1 batch, or rows, whose level is read from
+their bytes) of the levels named in ``drop_levels`` go. Drops are counted by reason.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+
+from ..protocol import row_level
 
 __all__ = ["merge_batches", "merge_points"]
 
@@ -25,12 +28,16 @@ def merge_batches(batches: list[dict], drop_levels: frozenset = frozenset(),
             for name in ("state", "metrics", "lifecycle"):
                 if part.get(name):
                     into.setdefault(name, []).extend(part[name])
-            kept = [e for e in part.get("events", ()) if e.get("level", "info") not in drop_levels]
-            for event in part.get("events", ()):
-                if event.get("level", "info") in drop_levels:
-                    drops[f"spool_{event.get('level', 'info')}_events"] += 1
-            if kept:
-                into.setdefault("events", []).extend(kept)
+            for name, level_of in (("events", _map_level), ("event_rows", row_level)):
+                kept = []
+                for event in part.get(name, ()):
+                    level = level_of(event)
+                    if level in drop_levels:
+                        drops[f"spool_{level}_events"] += 1
+                    else:
+                        kept.append(event)
+                if kept:
+                    into.setdefault(name, []).extend(kept)
             if part.get("beat") is not None:
                 into["beat"] = max(part["beat"], into.get("beat") or 0)
     for part in sessions.values():
@@ -42,6 +49,10 @@ def merge_batches(batches: list[dict], drop_levels: frozenset = frozenset(),
             drops["spool_metric_points_rolled_up"] += before - len(part["metrics"])
     merged = dict(batches[-1], sessions=sessions)
     return merged, +drops
+
+
+def _map_level(event: dict) -> object:
+    return event.get("level", "info")
 
 
 def _series(point: dict) -> tuple:

@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgpack
-
-from ..protocol import encode_batch
+from ..protocol import encode_batch, read_spooled
 from .compact import merge_batches
 from .journal import Journal
 from .spool import BatchSpool, SpoolEntry
@@ -113,7 +111,7 @@ class Delivery:
                 payloads = [self.spool.load(e) for e in chunk]
                 if None in payloads:  # damaged: quarantined and gone from the spool
                     continue
-                batches = [msgpack.unpackb(payload, raw=False) for payload in payloads]
+                batches = [read_spooled(payload) for payload in payloads]
                 merged, drops = merge_batches(batches, levels, metrics)
                 self.drops.update(drops)
                 self.spool.replace(chunk, chunk[-1].daemon_id, chunk[-1].seq, encode_batch(merged))

@@ -6,9 +6,9 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..protocol import ProtocolError, decode_frame, frame_sender
+from ..protocol import ProtocolError, decode_frame, frame_sender, split_frame
 from .delivery import Delivery
-from .watch import Watcher
+from .watch import UNWATCHED_KINDS, Watcher
 from .window import Windows
 
 __all__ = ["Intake"]
@@ -52,8 +52,8 @@ class Intake:
             if sender is not None and sender[1] <= self.last_seq(sender[0]):
                 self.duplicate_frames += 1
                 return 0
-        try:
-            frame = decode_frame(data, strict=False)
+        try:  # small events pass as bytes; a frame the split cannot read is decoded whole
+            frame = split_frame(data) or decode_frame(data, strict=False)
         except ProtocolError as exc:
             self.rejected[exc.reason] += 1
             log.warning("rejected a client frame: %s", exc)
@@ -75,9 +75,8 @@ class Intake:
         add, note = self.windows.add, self.watcher.on_record
         for record in frame.records:
             add(record)
-            made = note(record, now)
-            if made:
-                for lifecycle in made:
+            if record[0] not in UNWATCHED_KINDS:
+                for lifecycle in note(record, now):
                     add(lifecycle)
         self.records_in += len(frame.records)
         return len(frame.records)

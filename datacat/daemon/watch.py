@@ -12,10 +12,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..protocol import OPEN_FIELD, Kind, record_as_dict
+from msgspec import Raw
+
+from ..protocol import OPEN_FIELD, ROW, Kind, ProtocolError, record_as_dict, row_record
 from .probe import ProcessProbe, ProcState, read_fault_file
 
-__all__ = ["Watcher", "Watched", "LAST_EVENTS"]
+__all__ = ["Watcher", "Watched", "LAST_EVENTS", "UNWATCHED_KINDS"]
 
 LAST_EVENTS = 50
 NOTHING = ()  # what most records make: no lifecycle record
@@ -24,7 +26,8 @@ _OPEN, _EVENT, _BEAT, _STACKS, _PAUSE, _RESUME = (
     Kind.OPEN.value, Kind.EVENT.value, Kind.BEAT.value, Kind.STACKS.value, Kind.PAUSE.value,
     Kind.RESUME.value)
 _ENDS = frozenset({Kind.END.value, Kind.CRASH.value})
-_UNWATCHED_KINDS = frozenset({Kind.STATE.value, Kind.METRIC.value})  # nothing to note
+#: Kinds ``Watcher.on_record`` makes nothing of (a caller may skip the call for them).
+UNWATCHED_KINDS = frozenset({Kind.STATE.value, Kind.METRIC.value})
 
 
 @dataclass
@@ -48,9 +51,17 @@ class Watched:
     events: deque = field(default_factory=lambda: deque(maxlen=LAST_EVENTS))
 
     def last_events(self) -> list[dict]:
-        """The last ``LAST_EVENTS`` events, oldest first, as maps."""
-        return [record_as_dict(record) if isinstance(record, list) else record
-                for record in self.events]
+        """The last ``LAST_EVENTS`` events, oldest first, as maps (rows are decoded here,
+        and one that is not a valid event record is left out, as the tier leaves it out)."""
+        events = []
+        for record in self.events:
+            if type(record) is Raw:
+                try:
+                    record = row_record(record)
+                except ProtocolError:
+                    continue
+            events.append(record_as_dict(record) if isinstance(record, list) else record)
+        return events
 
     def to_dict(self) -> dict:
         return {"sid": self.sid, "pid": self.pid, "start_time": self.start_time,
@@ -82,7 +93,7 @@ class Watcher:
         """Note one client record (``now``: daemon monotonic time); returns records to add
         (most often ``NOTHING``, which costs no allocation)."""
         kind, sid = record[0], record[1]
-        if kind in _UNWATCHED_KINDS:
+        if kind in UNWATCHED_KINDS:
             return NOTHING
         if kind == _OPEN:
             pid, start_time = record[OPEN_FIELD["pid"]], record[OPEN_FIELD["start_time"]]
@@ -95,7 +106,9 @@ class Watcher:
         watched = self.sessions.get(sid)
         if watched is None:
             return NOTHING
-        if kind == _EVENT:
+        if kind == ROW:  # a copy: the row's bytes are a view of its whole frame
+            watched.events.append(record[3].copy())
+        elif kind == _EVENT:
             watched.events.append(record)  # named only if a crash report needs it
         elif kind == _BEAT:
             return self._beat(watched, now, record[2])

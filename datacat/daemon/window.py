@@ -2,7 +2,8 @@
 
 State patches fold into the daemon's view of the session's state and leave as one diff
 per window (nothing when nothing changed); metric samples aggregate per window; events
-and lifecycle records keep their order.
+(as rows: their bytes, or the decoded record of a large one) and lifecycle records keep
+their order.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from ..merge import deep_merge, diff
-from ..protocol import LIFECYCLE_KINDS, RECORD_FIELDS, Kind, build_part
+from ..protocol import LIFECYCLE_KINDS, RECORD_FIELDS, ROW, Kind, build_part
 
 __all__ = ["SessionWindow", "Windows", "DEFAULT_BUCKETS"]
 
@@ -31,7 +32,7 @@ class SessionWindow:
     state: dict = field(default_factory=dict)
     sent_state: dict = field(default_factory=dict)
     state_ts: float | None = None
-    events: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # event records: bytes, or decoded (large ones)
     metrics: dict = field(default_factory=dict)
     lifecycle: list = field(default_factory=list)
     beat: float | None = None
@@ -47,8 +48,8 @@ class SessionWindow:
                 self.sent_state = self.state
             self.state_ts = None
         metrics = [aggregate.point() for aggregate in self.metrics.values()]
-        part = build_part(self.open, state, self.events, metrics, self.beat, self.lifecycle)
-        self.open, self.events, self.metrics, self.beat, self.lifecycle = None, [], {}, None, []
+        part = build_part(self.open, state, self.rows, metrics, self.beat, self.lifecycle)
+        self.open, self.rows, self.metrics, self.beat, self.lifecycle = None, [], {}, None, []
         return part or None
 
 
@@ -75,8 +76,10 @@ class _Aggregate:
         self.count += 1
         self.sum += value
         self.last = value
-        self.min = value if self.min is None or value < self.min else self.min
-        self.max = value if self.max is None or value > self.max else self.max
+        if self.min is None or value < self.min:
+            self.min = value
+        if self.max is None or value > self.max:
+            self.max = value
         if self.counts is not None:
             self.counts[bisect.bisect_left(self.bounds, value)] += 1
 
@@ -98,7 +101,8 @@ class _Aggregate:
 
 
 class Windows:
-    """All sessions' windows; ``add`` takes validated records, ``build`` makes a batch body."""
+    """All sessions' windows; ``add`` takes validated records (and event rows, checked by
+    the tier), ``build`` makes a batch body."""
 
     def __init__(self):
         self.sessions: dict[str, SessionWindow] = {}
@@ -111,30 +115,20 @@ class Windows:
         if window is None:
             window = self.sessions[sid] = SessionWindow()
         self.pending_records += 1
-        if kind == _EVENT:
-            _, _, _, name, level, category, labels, message, data, exception = record
-            event = {"ts": ts, "name": name, "level": level}
-            if category is not None:
-                event["category"] = category
-            if labels:
-                event["labels"] = labels
-            if message is not None:
-                event["message"] = message
-            if data is not None:
-                event["data"] = data
-            if exception is not None:
-                event["exception"] = exception
-            window.events.append(event)
+        if kind == ROW:
+            window.rows.append(record[3])
         elif kind == _STATE:
             window.state = deep_merge(window.state, record[3])
             window.state_ts = ts
         elif kind == _METRIC:
-            name, value, mtype, unit, tags, buckets = record[3:]
+            _, _, _, name, value, mtype, unit, tags, buckets = record
             key = (name, mtype, unit, repr(sorted(tags.items())) if tags else None)
             aggregate = window.metrics.get(key)
             if aggregate is None:
                 aggregate = window.metrics[key] = _Aggregate(name, mtype, unit, tags, ts, buckets)
             aggregate.add(ts, value)
+        elif kind == _EVENT:
+            window.rows.append(record)
         elif kind == _BEAT:
             window.beat = ts
         elif kind == _OPEN:

@@ -9,12 +9,13 @@ import msgspec
 
 from .records import DEFAULT_LIMITS, FIELD_TYPES, METRIC_TYPES, RECORD_FIELDS, Kind, Limits, ProtocolError
 
-__all__ = ["REPR_CHARS", "check_tree", "check_record", "unpack_limited", "well_typed"]
+__all__ = ["REPR_CHARS", "check_tree", "check_record", "invalid_reason", "text_key",
+           "unpack_limited", "well_typed"]
 
 REPR_CHARS = 200  # a map key or an odd value sent as text: at most this long
 
 
-def _text_key(key: Any) -> str:
+def text_key(key: Any) -> str:
     """A map key as text: what JSON would make of it (a number's digits, a tuple's repr)."""
     if type(key) is str:
         return key
@@ -24,7 +25,7 @@ def _text_key(key: Any) -> str:
 
 
 def _text_keys(pairs: list) -> dict:
-    return {_text_key(key): value for key, value in pairs}
+    return {text_key(key): value for key, value in pairs}
 
 
 def unpack_limited(data: bytes, limits: Limits, max_bytes: int, keys: str = "strict") -> Any:
@@ -223,3 +224,14 @@ def well_typed(record: Any, limits: Limits) -> bool:
                 check_tree(tree, limits)
         return True
     return kind == _BEAT and n == 3
+
+
+def invalid_reason(record: Any, limits: Limits) -> str | None:
+    """``None`` if ``record`` passes ``check_record`` (the common ones checked in one pass by
+    ``well_typed``), else the ``ProtocolError`` reason it fails with."""
+    try:
+        if not well_typed(record, limits):
+            check_record(record, limits)
+    except ProtocolError as exc:
+        return exc.reason
+    return None

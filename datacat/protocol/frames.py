@@ -9,10 +9,10 @@ from typing import Any
 import msgpack
 import msgspec
 
-from .checks import REPR_CHARS, check_record, unpack_limited, well_typed
+from .checks import REPR_CHARS, check_record, invalid_reason, unpack_limited, well_typed
 from .records import DEFAULT_LIMITS, PROTOCOL_VERSION, Limits, ProtocolError
 
-__all__ = ["Frame", "FrameEncoder", "encode_frame", "decode_frame", "frame_sender"]
+__all__ = ["Frame", "FrameEncoder", "encode_frame", "decode_frame", "dropped_totals", "frame_sender"]
 
 @dataclass(frozen=True)
 class Frame:
@@ -78,7 +78,7 @@ def encode_frame(client_id: str, seq: int, dropped: dict, records: list,
     return (encoder or FrameEncoder()).encode(payload)
 
 
-def _dropped_totals(dropped: Any) -> dict:
+def dropped_totals(dropped: Any) -> dict:
     """A frame's drop counts as ``{reason: total}`` (an int is the older form: a full queue)."""
     if type(dropped) is int:
         return {"queue_full": dropped} if dropped > 0 else {}
@@ -125,7 +125,7 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
         raise ProtocolError("bad_version", repr(version)[:20])
     if not isinstance(client_id, str) or type(seq) is not int:
         raise ProtocolError("malformed", "bad frame header")
-    dropped = _dropped_totals(dropped)
+    dropped = dropped_totals(dropped)
     if not isinstance(records, list):
         raise ProtocolError("malformed", "records is not an array")
     if len(records) > limits.max_records:
@@ -137,11 +137,9 @@ def decode_frame(data: bytes, limits: Limits = DEFAULT_LIMITS, strict: bool = Tr
         return Frame(client_id, seq, dropped, records)
     valid, invalid = [], {}
     for record in records:
-        try:
-            if not well_typed(record, limits):
-                check_record(record, limits)
-        except ProtocolError as exc:
-            invalid[exc.reason] = invalid.get(exc.reason, 0) + 1
-            continue
-        valid.append(record)
+        reason = invalid_reason(record, limits)
+        if reason is None:
+            valid.append(record)
+        else:
+            invalid[reason] = invalid.get(reason, 0) + 1
     return Frame(client_id, seq, dropped, valid, invalid)

@@ -23,7 +23,7 @@ def test_frames_are_journaled_folded_and_bad_ones_counted(tmp_path):
     assert intake.take(encode_frame("c", 1, 0, [EVENT, EVENT]), now=0.0) == 2
     assert intake.take(b"\xc1garbage", now=0.0) == 0
     assert intake.take(encode_frame("c", 1, {}, [EVENT]), now=0.0) == 0  # seen: a duplicate
-    bad = [Kind.EVENT, "s-1", 1.0, "e", "info", None, [], None, 5, None]  # data is not a map
+    bad = [Kind.STATE, "s-1", 1.0, 5]  # the patch is not a map (event rows: checked by the tier)
     assert intake.take(encode_frame("c", 2, {"queue_full": 3}, [EVENT, bad, EVENT]), now=0.0) == 2
     assert intake.stats() == {"frames_in": 4, "records_in": 4, "bytes_in": intake.bytes_in,
                               "frames_rejected": {"malformed": 1},
@@ -31,7 +31,7 @@ def test_frames_are_journaled_folded_and_bad_ones_counted(tmp_path):
                               "gap_frames": 0,
                               "client_dropped": 3, "client_dropped_by_reason": {"queue_full": 3}}
     assert intake.delivery.journal.pending == 2
-    assert len(intake.windows.sessions["s-1"].events) == 4
+    assert len(intake.windows.sessions["s-1"].rows) == 4
 
 
 def test_client_drop_counts_add_up_and_old_clients_are_forgotten(tmp_path, monkeypatch):
@@ -69,7 +69,8 @@ def test_a_resent_frame_is_skipped_from_its_head_alone(tmp_path, monkeypatch):
     frame = encode_frame("c", 1, 0, [EVENT])
     assert intake.take(frame, now=0.0) == 1
     decoded = []
-    monkeypatch.setattr(intake_module, "decode_frame",
-                        lambda *a, **k: decoded.append(1) or pytest.fail("decoded a duplicate"))
+    for name in ("decode_frame", "split_frame"):
+        monkeypatch.setattr(intake_module, name, lambda *a, **k: decoded.append(1)
+                            or pytest.fail("decoded a duplicate"))
     assert intake.take(frame, now=0.0) == 0
     assert intake.duplicate_frames == 1 and not decoded

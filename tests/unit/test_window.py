@@ -91,7 +91,7 @@ def test_events_keep_order_and_ended_sessions_are_forgotten():
     windows.add([Kind.END, SID, 6.0, "end"])
     part = windows.build()[SID]
     assert part["open"]["product"] == "P" and part["open"]["ts"] == 0.5
-    assert [e["data"]["i"] for e in part["events"]] == list(range(5))
+    assert [row[8]["i"] for row in part["event_rows"]] == list(range(5))
     assert part["beat"] == 5.0
     assert part["lifecycle"] == [[Kind.END, 6.0, {"reason": "end"}]]
     assert SID not in windows.sessions

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datacat.protocol import (
     PROTOCOL_VERSION,
+    ROW,
     Kind,
     Limits,
     ProtocolError,
@@ -16,6 +19,9 @@ from datacat.protocol import (
     decode_frame,
     encode_ack,
     encode_batch,
+    event_map,
+    row_record,
+    split_frame,
 )
 from datacat.protocol.checks import well_typed
 
@@ -23,7 +29,7 @@ from .support import FULL_RECORDS, SMALL, _batch, _frame, _raw_frame
 
 FUZZ = settings(max_examples=300, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
-_DECODERS = [decode_frame, decode_batch, decode_ack]
+_DECODERS = [decode_frame, split_frame, decode_batch, decode_ack]
 _LIMITS = st.sampled_from([Limits(), SMALL, Limits(max_depth=1, max_keys=1, max_string=1)])
 
 
@@ -98,7 +104,8 @@ _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=3)
     | st.binary(max_size=2),
     lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=2) | st.integers(0, 3), inner, max_size=3),
+    | st.dictionaries(st.text(max_size=2) | st.integers(0, 3) | st.binary(max_size=1), inner,
+                      max_size=3),
     max_leaves=8)
 
 
@@ -128,3 +135,45 @@ def test_the_one_pass_check_agrees_with_check_record(record, limits):
     assert fast in (True, False) or fast == _outcome(check_record, record, limits)
     if fast is True:
         assert _outcome(check_record, record, limits) in set(Kind)
+
+
+def _through_rows(frame: bytes, limits: Limits):
+    """What the daemon and the worker together make of a frame: its valid records (events as
+    maps) and every invalid one's reason, or ``None`` if the split hands it to decode_frame."""
+    split = split_frame(frame, limits)
+    if split is None:
+        return None
+    valid, invalid = [], Counter(split.invalid)
+    batch = decode_batch(encode_batch(_batch(v=2, sessions={"s": {"event_rows": [
+        record[3] for record in split.records if record[0] == ROW]}})), limits, invalid)[0]
+    events = iter(batch["sessions"].get("s", {}).get("events", []))
+    for record in split.records:
+        if record[0] == ROW:
+            valid.append(next(events, None)) if not _row_invalid(record[3], limits) else None
+        else:
+            valid.append(event_map(record) if record[0] == Kind.EVENT else list(record))
+    return [v for v in valid if v is not None], +invalid
+
+
+def _row_invalid(raw, limits) -> bool:
+    try:
+        row_record(raw, limits)
+    except ProtocolError:
+        return True
+    return False
+
+
+@FUZZ
+@given(records=st.lists(_common_record(), min_size=1, max_size=6), limits=_LIMITS)
+def test_rows_and_the_split_judge_records_as_decode_frame_does(records, limits):
+    frame = _raw_frame(PROTOCOL_VERSION, "c", 1, 0, records)
+    rows = _through_rows(frame, limits)
+    try:
+        decoded = decode_frame(frame, limits, strict=False)
+    except ProtocolError:
+        assert rows is None  # a frame rejected whole is still rejected whole
+        return
+    if rows is None:
+        return
+    expected = [event_map(r) if r[0] == Kind.EVENT else list(r) for r in decoded.records]
+    assert rows == (expected, Counter(decoded.invalid))

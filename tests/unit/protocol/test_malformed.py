@@ -149,7 +149,7 @@ def _drop(mapping: dict, key: str) -> dict:
 
 BATCH_REJECTIONS = [
     ("not_a_map", encode_batch([1, 2]), "malformed"),
-    ("version_2", encode_batch(_batch(v=2)), "bad_version"),
+    ("version_3", encode_batch(_batch(v=3)), "bad_version"),
     ("version_true", encode_batch(_batch(v=True)), "bad_version"),
     ("no_version", encode_batch(_drop(_batch(), "v")), "malformed"),
     ("no_daemon_id", encode_batch(_drop(_batch(), "daemon_id")), "malformed"),
