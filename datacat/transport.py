@@ -36,7 +36,9 @@ QUEUE_CAPACITY = 100_000
 FRAME_RECORDS = 2_000
 _FRAME_ITEMS = FRAME_RECORDS * outbox.WIDTH
 TICK = 0.05
-BUSY_TICK = 0.005  # while the app logs fast: records queued briefly stay young for the GC
+BUSY_TICK = 0.005  # while the app logs fast: frames go out between its bursts, mostly before
+# a frame's worth queues up and wakes the flusher in the middle of one (two threads taking
+# turns at the GIL cost both more CPU; measured in docs/benchmarks.md)
 BUSY_RECORDS = 256
 CONFIRM_INTERVAL = 0.5  # how often the flusher asks the daemon which frames it has
 UNCONFIRMED_BYTES = 64 * 1024 * 1024  # frames kept for a resend to a replaced daemon
