@@ -130,7 +130,7 @@ def create_session(product: str, version: str, hang_timeout: float = 60.0,
                       on_end=lambda: _advertise(state))
     pid, started = os.getpid(), _process_start_time()
     fault_file = state.hooks.fault_file
-    state.transport.queue.append((
+    state.transport.add((
         Kind.OPEN.value, session.id, time.time(), product, version, pid, started,
         socket.gethostname(), _machine_id(), tags, SDK_VERSION, float(hang_timeout),
         state.parent_session_id, str(fault_file) if fault_file else None))

@@ -1,4 +1,4 @@
-"""``Session``: what an app calls. Every call appends one tuple and returns."""
+"""``Session``: what an app calls. Every call adds one record's items to the queue and returns."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import time
 from types import TracebackType
 
 from .exceptions import describe_exception
+from .outbox import HEADS, PAD, WIDTH, record_items
 from .protocol import Kind
-from .transport import Transport
+from .transport import FRAME_RECORDS, Transport
 
 __all__ = ["Session", "Timer", "NULL_TIMER"]
 
@@ -19,6 +20,8 @@ log = logging.getLogger("datacat")
 _OPEN, _STATE, _EVENT, _METRIC = Kind.OPEN.value, Kind.STATE.value, Kind.EVENT.value, Kind.METRIC.value
 _BEAT, _PAUSE, _RESUME, _END = Kind.BEAT.value, Kind.PAUSE.value, Kind.RESUME.value, Kind.END.value
 _CRASH, _STACKS = Kind.CRASH.value, Kind.STACKS.value
+_H4, _H9, _H10, _P = HEADS[4], HEADS[9], HEADS[10], PAD  # the hot paths' items (see outbox)
+WAKE_ITEMS = FRAME_RECORDS * WIDTH  # a frame's worth of records queued wakes the flusher
 DURABLE_LEVELS = frozenset({"error", "critical"})  # events written to the spill file at once
 _now = time.time
 _monotonic = time.monotonic
@@ -27,7 +30,8 @@ _monotonic = time.monotonic
 class Session:
     """One run of an application. Calls never block and never raise into the app.
 
-    Ordinary records wait in memory for the flusher (at most its tick, 50 ms); durable ones
+    Ordinary records wait in memory for the flusher (at most its tick, 50 ms, and no longer
+    once a frame's worth waits: the call that finds that many wakes it); durable ones
     (``open``, events at level error or critical, ``crash``, ``end``) are written with
     everything queued before them to the process's spill file before the call returns.
 
@@ -36,7 +40,7 @@ class Session:
     """
 
     __slots__ = ("id", "product", "version", "hang_timeout", "_transport", "_queue", "_capacity",
-                 "_ended", "_last_beat", "_paused", "_stacks_sent", "_on_end", "__weakref__")
+                 "_mark", "_ended", "_last_beat", "_paused", "_stacks_sent", "_on_end", "__weakref__")
 
     def __init__(self, session_id: str, product: str, version: str, transport: Transport,
                  hang_timeout: float = 60.0, on_end=None):
@@ -46,7 +50,8 @@ class Session:
         self.hang_timeout = hang_timeout
         self._transport = transport
         self._queue = transport.queue
-        self._capacity = transport.capacity
+        self._capacity = transport.capacity * WIDTH  # in items
+        self._mark = min(WAKE_ITEMS, self._capacity)  # a longer queue wakes the flusher
         self._ended = False
         self._last_beat: float | None = None  # monotonic time of the last heartbeat
         self._paused = False
@@ -58,18 +63,38 @@ class Session:
         """True once ``end`` (or a crash) closed the session."""
         return self._ended
 
-    def _emit(self, record: tuple) -> None:
-        if len(self._queue) < self._capacity:
-            self._queue.append(record)
+    def _over_mark(self, items: tuple) -> bool:
+        """A call that found ``_mark`` items queued: queue ``items`` unless the queue is full
+        (then count a drop), and have the flusher take the queue now rather than at its next
+        tick; calls go the short way again once it has (``rearm``). True if queued."""
+        queued = len(self._queue) < self._capacity
+        if queued:
+            self._queue.extend(items)
         else:
             self._transport.dropped += 1
+        if self._mark < self._capacity:
+            self._mark = self._capacity
+            self._transport.wake(self)
+        return queued
+
+    def rearm(self) -> None:
+        """The flusher took the queue: the next ``WAKE_ITEMS`` wake it again (see ``_over_mark``)."""
+        self._mark = min(WAKE_ITEMS, self._capacity)
+
+    def _emit(self, fields: tuple) -> None:
+        items = record_items(fields)
+        if len(self._queue) < self._mark:
+            self._queue.extend(items)
+        else:
+            self._over_mark(items)
 
     def update_state(self, patch: dict) -> None:
         """Deep-merge ``patch`` into the session's state; ``None`` values delete keys."""
-        if len(self._queue) < self._capacity:
-            self._queue.append((_STATE, self.id, _now(), patch))
+        items = (_H4, _STATE, self.id, _now(), patch, _P, _P, _P, _P, _P, _P)
+        if len(self._queue) < self._mark:
+            self._queue.extend(items)
         else:
-            self._transport.dropped += 1
+            self._over_mark(items)
 
     def log_event(self, name: str, data: dict | None = None, level: str = "info",
                   category: str | None = None, labels: tuple | list = (),
@@ -78,21 +103,23 @@ class Session:
 
         ``exception`` is a ``describe_exception`` map (what ``log_exception`` sends).
         """
-        if len(self._queue) < self._capacity:
-            self._queue.append((_EVENT, self.id, _now(), name, level, category, labels, message,
-                                data, exception))
-            if level in DURABLE_LEVELS:
-                self._transport.persist()
-        else:
-            self._transport.dropped += 1
+        items = (_H10, _EVENT, self.id, _now(), name, level, category, labels, message, data,
+                 exception)
+        if len(self._queue) < self._mark:
+            self._queue.extend(items)
+        elif not self._over_mark(items):
+            return
+        if level in DURABLE_LEVELS:
+            self._transport.persist()
 
     def log_metric(self, name: str, value: float, type: str = "gauge", unit: str | None = None,
                    tags: dict | None = None, buckets: tuple | list | None = None) -> None:
         """Record one sample; the daemon aggregates samples per flush window."""
-        if len(self._queue) < self._capacity:
-            self._queue.append((_METRIC, self.id, _now(), name, value, type, unit, tags, buckets))
+        items = (_H9, _METRIC, self.id, _now(), name, value, type, unit, tags, buckets, _P)
+        if len(self._queue) < self._mark:
+            self._queue.extend(items)
         else:
-            self._transport.dropped += 1
+            self._over_mark(items)
 
     def log_gauge(self, name: str, value: float, unit: str | None = None,
                   tags: dict | None = None) -> None:
@@ -167,7 +194,7 @@ class Session:
             self.log_exception(exc, level="critical")
             detail["exception"] = describe_exception(exc)
         self._ended = True
-        self._queue.append((_CRASH, self.id, _now(), reason, detail))
+        self._transport.add((_CRASH, self.id, _now(), reason, detail))
         self._transport.persist()
         self._closed()
 
@@ -184,7 +211,7 @@ class Session:
         if self._ended:
             return True
         self._ended = True
-        self._queue.append((_END, self.id, _now(), reason))  # lifecycle: never dropped here
+        self._transport.add((_END, self.id, _now(), reason))  # lifecycle: never dropped here
         self._transport.persist()
         self._closed()
         return self.flush(timeout)

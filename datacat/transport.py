@@ -1,12 +1,13 @@
 """The SDK's background sender: one bounded queue and one flusher thread per process.
 
-App threads only ``append`` record tuples to ``queue`` (after a length check); the
-flusher packs whatever is queued into frames and PUSHes them to the daemon without
-blocking, at least every ``TICK`` seconds. A durable record (``persist``) instead has the
-caller pack the queue at once and write those frames to the process's spill file before
-it returns. Frames stay in memory until the daemon confirms it has them, so a daemon that
-dies is replaced and sent them again. Nothing here raises into the app: failures are
-counted by reason and retried.
+App threads only add records to ``queue`` (after a length check), each as one ``extend``
+of its items (``datacat.outbox``); the flusher packs whatever is queued into frames and
+PUSHes them to the daemon without blocking, at least every ``TICK`` seconds, and at once
+when a call finds a frame's worth queued (``wake``). A durable record (``persist``)
+instead has the caller pack the queue at once and write those frames to the process's
+spill file before it returns. Frames stay in memory until the daemon confirms it has them,
+so a daemon that dies is replaced and sent them again. Nothing here raises into the app:
+failures are counted by reason and retried.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import threading
 import time
 from collections import deque
 
+import msgspec
 import zmq
 
-from . import protocol
+from . import outbox, protocol
 from .autostart import daemon_running, ensure_daemon
 from .control import ask
 from .ids import uuid7
@@ -32,8 +34,11 @@ log = logging.getLogger("datacat.transport")
 
 QUEUE_CAPACITY = 100_000
 FRAME_RECORDS = 2_000
+_FRAME_ITEMS = FRAME_RECORDS * outbox.WIDTH
 TICK = 0.05
-BUSY_TICK = 0.005  # while the app logs fast: records queued briefly stay young for the GC
+BUSY_TICK = 0.005  # while the app logs fast: frames go out between its bursts, mostly before
+# a frame's worth queues up and wakes the flusher in the middle of one (two threads taking
+# turns at the GIL cost both more CPU; measured in docs/benchmarks.md)
 BUSY_RECORDS = 256
 CONFIRM_INTERVAL = 0.5  # how often the flusher asks the daemon which frames it has
 UNCONFIRMED_BYTES = 64 * 1024 * 1024  # frames kept for a resend to a replaced daemon
@@ -45,8 +50,8 @@ class Transport:
     def __init__(self, paths: RuntimePaths, capacity: int = QUEUE_CAPACITY,
                  autostart: bool = True, tick: float = TICK, start_time: float | None = None):
         self.paths = paths
-        self.queue: deque = deque()
-        self.capacity = capacity
+        self.queue: list = []  # flat items, ``outbox.WIDTH`` per record
+        self.capacity = capacity  # records
         self.dropped = 0  # records the app offered while the queue was full
         self.drops: dict[str, int] = {}  # other records left out, by reason
         self.client_id = uuid7()
@@ -62,9 +67,11 @@ class Transport:
         self._seen_lock = threading.Lock()  # answers to "seen" are taken one at a time
         self._next_confirm = 0.0
         self._wake = threading.Event()
+        self._marked: list = []  # sessions that woke the flusher (see ``Session._over_mark``)
         self._idle = threading.Condition()
         self._closed = False
         self._encoder = protocol.FrameEncoder()
+        self._items_encoder = msgspec.msgpack.Encoder()  # no fallbacks: see ``_pack_items``
         self._context: zmq.Context | None = None
         self._socket: zmq.Socket | None = None
         self._thread = threading.Thread(target=self._run, name="datacat-flusher", daemon=True)
@@ -76,6 +83,20 @@ class Transport:
     def start(self) -> Transport:
         self._thread.start()
         return self
+
+    @property
+    def queued(self) -> int:
+        """Records waiting in ``queue``."""
+        return len(self.queue) // outbox.WIDTH
+
+    def add(self, fields: tuple) -> None:
+        """Queue one record off the hot paths (no capacity check); never raises."""
+        try:
+            self.queue.extend(outbox.record_items(fields))
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            with self._lock:
+                self._drop("unencodable")
+            log.warning("datacat: dropped one record the encoder cannot take", exc_info=True)
 
     # -- durable records (any thread) -------------------------------------------------
     def persist(self) -> None:
@@ -89,25 +110,59 @@ class Transport:
 
     def _pack_queue(self) -> list[tuple[int, bytes]]:
         """Move every queued record into numbered frames (caller holds ``_lock``)."""
-        frames = []
-        while self.queue:
-            frames.extend(self._pack(self._take()))
-        for seq, frame in frames:
-            self._pending.append(frame)
-            self._unconfirmed.append((seq, frame))
-            self._unconfirmed_bytes += len(frame)
+        frames = self._keep(self._pack_items(self._take()))
         while self._unconfirmed_bytes > UNCONFIRMED_BYTES and len(self._unconfirmed) > 1:
             self._unconfirmed_bytes -= len(self._unconfirmed.popleft()[1])
         return frames
 
     def _take(self) -> list:
-        """Up to ``FRAME_RECORDS`` records off the queue (caller holds ``_lock``: no one
-        else takes, app threads only add)."""
-        pop = self.queue.popleft
-        return [pop() for _ in range(min(len(self.queue), FRAME_RECORDS))]
+        """Every queued item (caller holds ``_lock``: no one else takes, app threads only
+        add whole records at the end, so the first ``count`` items stay in place)."""
+        queue, marked = self.queue, self._marked
+        count = len(queue)
+        items = queue[:count]
+        del queue[:count]
+        count = len(marked)
+        for session in marked[:count]:
+            session.rearm()
+        del marked[:count]
+        return items
+
+    def _keep(self, frames: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+        """Queue packed frames for sending, and keep them until the daemon confirms them."""
+        for seq, frame in frames:
+            self._pending.append(frame)
+            self._unconfirmed.append((seq, frame))
+            self._unconfirmed_bytes += len(frame)
+        return frames
+
+    def _pack_items(self, items: list) -> list[tuple[int, bytes]]:
+        """Numbered frames for the records in ``items``, ``FRAME_RECORDS`` to a frame.
+
+        msgspec packs the items as they are; a run it refuses (a value it has no type for,
+        text that is not valid Unicode) or that packs over the frame limit goes through
+        ``_pack`` as tuples instead, with ``FrameEncoder``'s fallbacks.
+        """
+        frames = []
+        for start in range(0, len(items), _FRAME_ITEMS):
+            chunk = items if len(items) <= _FRAME_ITEMS else items[start:start + _FRAME_ITEMS]
+            seq = self.frames_sent + 1
+            try:
+                records = outbox.pack_records(self._items_encoder, chunk)
+            except (TypeError, ValueError, OverflowError, RecursionError):
+                frames.extend(self._pack(outbox.as_tuples(chunk)))
+                continue
+            frame = protocol.encode_frame(self.client_id, seq, self._drop_totals(), records,
+                                          self._encoder)
+            if len(frame) <= protocol.DEFAULT_LIMITS.max_frame_bytes:
+                self.frames_sent = seq
+                frames.append((seq, frame))
+            else:
+                frames.extend(self._pack(outbox.as_tuples(chunk)))
+        return frames
 
     def _pack(self, records: list) -> list[tuple[int, bytes]]:
-        """Numbered frames for ``records``, split until each fits the frame limit.
+        """Numbered frames for ``records`` (tuples), split until each fits the frame limit.
 
         A record neither encoder can take (see ``protocol.FrameEncoder``) is dropped alone.
         """
@@ -182,12 +237,9 @@ class Transport:
             if not self._send_pending() or not queue:
                 return moved
             with self._lock:
-                records = self._take()
-                moved += len(records)
-                for seq, frame in self._pack(records):
-                    self._pending.append(frame)
-                    self._unconfirmed.append((seq, frame))
-                    self._unconfirmed_bytes += len(frame)
+                items = self._take()
+                moved += len(items) // outbox.WIDTH
+                self._keep(self._pack_items(items))
         return moved
 
     def _send_pending(self) -> bool:
@@ -264,8 +316,10 @@ class Transport:
         self._pending.extendleft(reversed(resend))
 
     # -- app-facing -----------------------------------------------------------------
-    def wake(self) -> None:
-        """Have the flusher send what is queued now rather than at its next tick."""
+    def wake(self, session) -> None:
+        """Have the flusher take the queue now rather than at its next tick; ``session``
+        (whose calls found a long queue) is ``rearm``ed once it has."""
+        self._marked.append(session)
         self._wake.set()
 
     def flush(self, timeout: float = 2.0) -> bool:
