@@ -84,11 +84,6 @@ class Transport:
         self._thread.start()
         return self
 
-    @property
-    def queued(self) -> int:
-        """Records waiting in ``queue``."""
-        return len(self.queue) // outbox.WIDTH
-
     def add(self, fields: tuple) -> None:
         """Queue one record off the hot paths (no capacity check); never raises."""
         try:

@@ -12,6 +12,7 @@ import pytest
 import zmq
 
 from datacat.ids import uuid7, uuid7_time
+from datacat.outbox import WIDTH
 from datacat.protocol import Kind, decode_frame
 from datacat.runtime import RuntimePaths
 from datacat.session import Session
@@ -69,7 +70,7 @@ def test_without_a_daemon_calls_return_and_drops_are_counted(paths):
     session, transport = make_session(paths, capacity=100)
     for i in range(1000):
         session.log_event("e", {"i": i})  # must neither raise nor block
-    assert transport.queued <= 100
+    assert len(transport.queue) <= 100 * WIDTH  # records of WIDTH items each
     assert transport.dropped >= 900
     assert session.flush(timeout=0.2) is False
     assert session.end(timeout=0.1) is False
@@ -248,3 +249,13 @@ def test_a_frames_worth_of_queued_records_wakes_the_flusher_each_time(paths, pul
         records = received(pull, FRAME_RECORDS + 1)  # the call that found the long queue too
         assert [r[8]["i"] for r in records] == list(range(FRAME_RECORDS + 1))
     transport.close(0.1)
+
+
+def test_an_open_record_that_cannot_be_encoded_is_dropped_and_counted(paths):
+    # a record too wide for the queue's layout (open) is packed when it is queued
+    transport = Transport(paths, autostart=False)
+    loop: dict = {}
+    loop["self"] = loop
+    transport.add((Kind.OPEN.value, "s", 1.0, "P", "1", 1, 1.0, "h", "m", loop, "0", 60.0,
+                   None, None))
+    assert transport.queue == [] and transport.drops == {"unencodable": 1}
