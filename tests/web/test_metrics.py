@@ -101,7 +101,8 @@ def test_daemon_counters_come_from_the_liveness_records(web):
 
 def test_ingest_counters_come_from_the_worker_records(web):
     counters = {"batches": 12, "applied": 9, "duplicates": 1, "errors": 1, "events": 340,
-                "patches": 20, "lost": 2, "rejected:bad_envelope": 1, "rejected_parts:bad_field": 3}
+                "patches": 20, "lost": 2, "rejected:bad_envelope": 1, "rejected_parts:bad_field": 3,
+                "records_invalid:too_deep": 4}
     record = seed_worker(web, "w-metrics", counters, lag=0.75)
     families = scrape(web)
     labels = {"worker": "w-metrics", "host": "host-w-metrics"}
@@ -112,6 +113,8 @@ def test_ingest_counters_come_from_the_worker_records(web):
                   **labels, reason="bad_envelope") == 1
     assert sample(families, "datacat_ingest_session_parts_rejected",
                   "datacat_ingest_session_parts_rejected_total", **labels, reason="bad_field") == 3
+    assert sample(families, "datacat_ingest_event_rows_rejected",
+                  "datacat_ingest_event_rows_rejected_total", **labels, reason="too_deep") == 4
     assert sample(families, "datacat_ingest_lag_seconds", "datacat_ingest_lag_seconds", **labels) == 0.75
     assert sample(families, "datacat_ingest_last_seen_timestamp_seconds",
                   "datacat_ingest_last_seen_timestamp_seconds", **labels) == record["last_seen"]

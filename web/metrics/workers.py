@@ -1,7 +1,8 @@
 """Ingest worker metrics from the records each worker publishes (``Store.workers()``).
 
-A worker stores its counters every few seconds; ``rejected:<reason>`` and
-``rejected_parts:<reason>`` counters become one family each, labelled by reason.
+A worker stores its counters every few seconds; ``rejected:<reason>``,
+``rejected_parts:<reason>`` and ``records_invalid:<reason>`` counters become one family
+each, labelled by reason.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from .peers import PeerKind
 
 __all__ = ["WORKERS"]
 
-_BY_REASON = ("rejected", "rejected_parts")
+_BY_REASON = ("rejected", "rejected_parts", "records_invalid")
 
 
 def _numbers(record: dict) -> dict:
@@ -47,5 +48,7 @@ WORKERS = PeerKind(
         "rejected": ("datacat_ingest_batches_rejected", "Batches rejected as invalid, by reason."),
         "rejected_parts": ("datacat_ingest_session_parts_rejected",
                            "Session parts left out of a batch as invalid, by reason."),
+        "records_invalid": ("datacat_ingest_event_rows_rejected",
+                            "Event rows left out of a batch as invalid, by reason."),
     },
 )
