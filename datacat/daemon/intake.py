@@ -79,6 +79,7 @@ class Intake:
                 for lifecycle in note(record, now):
                     add(lifecycle)
         self.records_in += len(frame.records)
+        self.windows.pending_bytes += len(data)
         return len(frame.records)
 
     def _note_client(self, client_id: str, seq: int, dropped: dict) -> None:

@@ -31,7 +31,6 @@ __all__ = ["DaemonSettings", "Daemon", "AlreadyRunning"]
 
 log = logging.getLogger("datacat.daemon")
 
-MAX_WINDOW_RECORDS = 20_000  # a burst goes out while it arrives, in batches of about this many
 END_BATCH_GAP = 0.05  # a session's end goes out this soon after the last batch
 BURST_RECORDS = 20_000  # records taken per loop turn, so control, acks and timers stay prompt
 CHECK_INTERVAL = 0.5
@@ -182,7 +181,7 @@ class Daemon:
                 if now >= next_check:
                     self._check(now)
                     next_check = now + CHECK_INTERVAL
-                if now >= next_flush or self.windows.pending_records >= MAX_WINDOW_RECORDS \
+                if now >= next_flush or self.windows.full \
                         or (self.windows.ended and now - last_batch >= END_BATCH_GAP):
                     if self.flush_window(force=now - last_batch >= self.settings.beat_interval):
                         last_batch = now
@@ -204,7 +203,7 @@ class Daemon:
             except zmq.Again:
                 return
             taken += self.intake.take(data, time.monotonic())
-            if self.windows.pending_records >= MAX_WINDOW_RECORDS:
+            if self.windows.full:
                 self.flush_window()
 
     def _check(self, now: float) -> None:

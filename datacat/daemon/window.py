@@ -100,6 +100,13 @@ class _Aggregate:
         return point
 
 
+#: A batch is built once the windows hold this many records or frames of this many bytes
+#: (a quarter of the tier's batch limit, ``Limits.max_batch_bytes``, so a batch stays well
+#: under it: a frame adds at most 4 MB).
+MAX_RECORDS = 20_000
+MAX_BYTES = 16 * 1024 * 1024
+
+
 class Windows:
     """All sessions' windows; ``add`` takes validated records (and event rows, checked by
     the tier), ``build`` makes a batch body."""
@@ -107,7 +114,16 @@ class Windows:
     def __init__(self):
         self.sessions: dict[str, SessionWindow] = {}
         self.pending_records = 0
+        #: the bytes of the frames folded in since the last build: a bound on the batch's size
+        #: (rows are the frames' bytes; state coalesces, metric samples aggregate)
+        self.pending_bytes = 0
         self.ended = 0  # sessions that ended since the last build: their windows are complete
+
+    @property
+    def full(self) -> bool:
+        """Whether a batch is due for its size: ``MAX_RECORDS`` records or ``MAX_BYTES`` of
+        frames, so a burst goes out while it arrives and no batch nears the tier's limit."""
+        return self.pending_records >= MAX_RECORDS or self.pending_bytes >= MAX_BYTES
 
     def add(self, record: list) -> None:
         kind, sid, ts = record[0], record[1], record[2]
@@ -150,5 +166,5 @@ class Windows:
                 parts[sid] = part
             if window.ended:
                 del self.sessions[sid]
-        self.pending_records = self.ended = 0
+        self.pending_records = self.pending_bytes = self.ended = 0
         return parts
