@@ -37,7 +37,7 @@ from _util import (
     wait_until,
 )
 
-from datacat.daemon.server import MAX_WINDOW_RECORDS
+from datacat.daemon.window import MAX_RECORDS
 from datacat.daemon.window import Windows
 from datacat.protocol import FrameEncoder, Kind, encode_batch, encode_frame, split_frame
 from datacat.transport import FRAME_RECORDS
@@ -221,7 +221,7 @@ def throughput(report: Report) -> None:
         for frame in sample:
             for record in split_frame(frame).records:
                 windows.add(record)
-            if windows.pending_records >= MAX_WINDOW_RECORDS:
+            if windows.pending_records >= MAX_RECORDS:
                 encode_batch({"sessions": windows.build()})
         encode_batch({"sessions": windows.build()})
 
