@@ -37,8 +37,7 @@ from _util import (
     wait_until,
 )
 
-from datacat.daemon.window import MAX_RECORDS
-from datacat.daemon.window import Windows
+from datacat.daemon.window import MAX_RECORDS, Windows
 from datacat.protocol import FrameEncoder, Kind, encode_batch, encode_frame, split_frame
 from datacat.transport import FRAME_RECORDS
 
