@@ -25,7 +25,7 @@ from .registry import load_registry, save_registry
 from .spills import drain_spills
 from .uplink import Uplink
 from .watch import Watcher
-from .window import SessionWindow, Windows
+from .window import MAX_RECORDS, SessionWindow, Windows
 
 __all__ = ["DaemonSettings", "Daemon", "AlreadyRunning"]
 
@@ -33,6 +33,7 @@ log = logging.getLogger("datacat.daemon")
 
 END_BATCH_GAP = 0.05  # a session's end goes out this soon after the last batch
 BURST_RECORDS = 20_000  # records taken per loop turn, so control, acks and timers stay prompt
+SEEN_BATCH_RECORDS = 200_000  # while a client waits for "seen", batches wait for this many
 CHECK_INTERVAL = 0.5
 REGISTRY_INTERVAL = 5.0
 
@@ -181,7 +182,7 @@ class Daemon:
                 if now >= next_check:
                     self._check(now)
                     next_check = now + CHECK_INTERVAL
-                if now >= next_flush or self.windows.full \
+                if now >= next_flush or self.windows.full() \
                         or (self.windows.ended and now - last_batch >= END_BATCH_GAP):
                     if self.flush_window(force=now - last_batch >= self.settings.beat_interval):
                         last_batch = now
@@ -194,8 +195,9 @@ class Daemon:
         finally:
             self.close()
 
-    def _receive_frames(self, max_records: int | None) -> None:
-        """Take queued frames: up to about ``max_records`` records, or all with ``None``."""
+    def _receive_frames(self, max_records: int | None, batch_records: int = MAX_RECORDS) -> None:
+        """Take queued frames: up to about ``max_records`` records, or all with ``None``;
+        a batch is built on the way whenever the windows are full (``batch_records``)."""
         taken = 0
         while max_records is None or taken < max_records:
             try:
@@ -203,7 +205,7 @@ class Daemon:
             except zmq.Again:
                 return
             taken += self.intake.take(data, time.monotonic())
-            if self.windows.full:
+            if self.windows.full(batch_records):
                 self.flush_window()
 
     def _check(self, now: float) -> None:
@@ -230,8 +232,9 @@ class Daemon:
 
     def _control_reply(self, request: dict) -> dict:
         if request.get("op") == "seen":
-            # frames queued before the question count, and "seen" means on disk
-            self._receive_frames(None)
+            # frames queued before the question count, and "seen" means on disk (journaled);
+            # the client waits, so the batches of a burst are built after the answer
+            self._receive_frames(None, SEEN_BATCH_RECORDS)
             self.delivery.commit()
             return {"seq": self.intake.last_seq(request.get("client")), "daemon": self.daemon_id}
         if request.get("op") == "resume" and isinstance(request.get("client"), str) \

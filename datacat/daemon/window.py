@@ -119,11 +119,10 @@ class Windows:
         self.pending_bytes = 0
         self.ended = 0  # sessions that ended since the last build: their windows are complete
 
-    @property
-    def full(self) -> bool:
-        """Whether a batch is due for its size: ``MAX_RECORDS`` records or ``MAX_BYTES`` of
-        frames, so a burst goes out while it arrives and no batch nears the tier's limit."""
-        return self.pending_records >= MAX_RECORDS or self.pending_bytes >= MAX_BYTES
+    def full(self, records: int = MAX_RECORDS) -> bool:
+        """Whether a batch is due for its size: ``records`` records (a burst goes out while
+        it arrives) or ``MAX_BYTES`` of frames (no batch nears the tier's limit)."""
+        return self.pending_records >= records or self.pending_bytes >= MAX_BYTES
 
     def add(self, record: list) -> None:
         kind, sid, ts = record[0], record[1], record[2]

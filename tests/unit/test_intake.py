@@ -83,7 +83,7 @@ def test_windows_are_full_by_records_or_by_the_bytes_of_their_frames(tmp_path, m
     intake = make(tmp_path)
     big = [Kind.EVENT, "s-1", 1.0, "e", "info", None, [], "x" * 10_000, None, None]
     seq, sent = 0, 0
-    while not intake.windows.full:  # the daemon builds a batch as soon as they are full
+    while not intake.windows.full():  # the daemon builds a batch as soon as they are full
         seq += 1
         frame = encode_frame("c", seq, 0, [big] * 10)
         intake.take(frame, now=0.0)
@@ -93,4 +93,4 @@ def test_windows_are_full_by_records_or_by_the_bytes_of_their_frames(tmp_path, m
     batch = encode_batch({"v": 2, "daemon_id": "d", "key": "k", "seq": 1, "host": "h",
                           "sent_at": 0.0, "stats": {}, "sessions": intake.windows.build()})
     assert len(batch) <= sent + 1_000  # a batch is about the size of the frames it holds
-    assert (intake.windows.pending_bytes, intake.windows.full) == (0, False)
+    assert (intake.windows.pending_bytes, intake.windows.full()) == (0, False)
