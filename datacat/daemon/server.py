@@ -33,7 +33,8 @@ log = logging.getLogger("datacat.daemon")
 
 END_BATCH_GAP = 0.05  # a session's end goes out this soon after the last batch
 BURST_RECORDS = 20_000  # records taken per loop turn, so control, acks and timers stay prompt
-SEEN_BATCH_RECORDS = 200_000  # while a client waits for "seen", batches wait for this many
+SEEN_BATCH_RECORDS = 100_000  # while a client waits for "seen", batches wait for this many
+# (half of a batch array's bound, Limits.max_records: an SDK frame adds at most 2,000)
 CHECK_INTERVAL = 0.5
 REGISTRY_INTERVAL = 5.0
 
