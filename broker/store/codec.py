@@ -8,7 +8,7 @@ import msgpack
 import msgspec
 
 __all__ = ["BLOCK", "SEP", "STREAMS", "pack", "unpack", "iter_items", "index_names",
-           "start_append"]
+           "rollup_key", "machine_key", "start_append"]
 
 #: Items per stream block: an append rewrites at most one partial block.
 BLOCK = 256
@@ -55,6 +55,16 @@ def iter_items(data: bytes, start: int = 0, stop: int | None = None) -> Iterator
 def index_names(product: str, version: str) -> tuple[str, ...]:
     """The session indexes a session of ``product`` ``version`` belongs to."""
     return ("all", "p" + product, "v" + product + SEP + version)
+
+
+def rollup_key(product: str, version: str) -> str:
+    """The key of the (product, version) rollup."""
+    return "r/" + product + SEP + version
+
+
+def machine_key(product: str, version: str, machine: str) -> str:
+    """The key of a machine's bits in the (product, version) rollup."""
+    return "rm/" + product + SEP + version + SEP + machine
 
 
 def start_append(stream: str, session: dict, items: list) -> tuple[str, str, int]:

@@ -11,7 +11,7 @@ and the index of its status (its record says where).
 
 from __future__ import annotations
 
-from .codec import BLOCK, SEP, index_names, iter_items, pack, unpack
+from .codec import BLOCK, index_names, iter_items, pack, rollup_key, unpack
 from .kvtimeline import move
 from .kvtxn import CHILDREN, KVTxn
 from .timeline import facts
@@ -72,7 +72,7 @@ def _delete(txn: KVTxn, sid: str, session: dict) -> None:
     txn._bump_rollup(pair, status, None)
     move(txn, sid, facts(session), None)
     if session.get("hang_count"):
-        key = "r/" + pair[0] + SEP + pair[1]
+        key = rollup_key(*pair)
         rollup = unpack(txn._get_raw(key))
         rollup["hung_sessions"] = max(0, rollup.get("hung_sessions", 0) - 1)
         txn._set_raw(key, pack(rollup))

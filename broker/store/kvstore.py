@@ -36,7 +36,7 @@ from datacat.merge import deep_merge
 
 from ..issues import issue_out
 from .base import HEALTH, Page, SessionQuery, Store
-from .codec import BLOCK, SEP, iter_items, pack, unpack
+from .codec import BLOCK, SEP, iter_items, pack, rollup_key, unpack
 from .dedup import check_seq
 from .kv import KVBackend
 from .kvread import read_session
@@ -205,10 +205,10 @@ class KVStore(Store):
 
     def products(self):
         pairs = self._get("r/", [])
-        names = [p + SEP + v for p, v in pairs]
-        raws = self._kv.get_many(["r/" + name for name in names] + ["tx/" + name for name in names])
+        raws = self._kv.get_many([rollup_key(p, v) for p, v in pairs]
+                                 + ["tx/" + p + SEP + v for p, v in pairs])
         return [{**dict.fromkeys(HEALTH, 0), **unpack(raw), **read_extras(extras)}
-                for raw, extras in zip(raws[:len(names)], raws[len(names):]) if raw is not None]
+                for raw, extras in zip(raws[:len(pairs)], raws[len(pairs):]) if raw is not None]
 
     def session_counts(self, bucket, since, until, product=None, version=None):
         return read_counts(self._kv.get_many, bucket, since, until, product, version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..issues import fold, new_record, scopes
 from .base import IDEMPOTENCY_TTL, SessionTxn
-from .codec import BLOCK, SEP, index_names, iter_items, pack, start_append, unpack
+from .codec import BLOCK, SEP, index_names, iter_items, machine_key, pack, rollup_key, start_append, unpack
 from .history import merge_entries
 from .kv import KVBackend
 from .kvtimeline import move, new_session_keys
@@ -100,10 +100,10 @@ class KVTxn:
         the partial blocks its id is appended to."""
         status, product, version = now.identity
         names = [*index_names(product, version), "s" + status]
-        pair = product + SEP + version
         machine = session.get("machine_id")
-        self._prefetch(["ixc/" + name for name in names] + ["r/" + pair]
-                       + (["rm/" + pair + SEP + machine] if isinstance(machine, str) else [])
+        self._prefetch(["ixc/" + name for name in names] + [rollup_key(product, version)]
+                       + ([machine_key(product, version, machine)]
+                          if isinstance(machine, str) else [])
                        + new_session_keys(now))
         counts = ((name, unpack(self._cache["ixc/" + name], 0)) for name in names)
         self._prefetch([f"ix/{name}/{count // BLOCK}" for name, count in counts if count % BLOCK])
@@ -120,19 +120,18 @@ class KVTxn:
         machine = session.get("machine_id")
         bits = 0 if not (isinstance(machine, str) and machine) else \
             1 | (2 if after[0] == "crashed" else 0) | (4 if session.get("hang_count") else 0)
-        pair = after[1] + SEP + after[2]
-        key = "rm/" + pair + SEP + str(machine)
+        key = machine_key(after[1], after[2], str(machine))
         was = unpack(self._get_raw(key), 0) if bits else 0
         if not first_hang and was | bits == was:
             return
-        rollup = unpack(self._get_raw("r/" + pair))
+        rollup = unpack(self._get_raw(rollup_key(after[1], after[2])))
         rollup["hung_sessions"] = rollup.get("hung_sessions", 0) + first_hang
         for bit, name in ((1, "machines"), (2, "crashed_machines"), (4, "hung_machines")):
             if bits & bit and not was & bit:
                 rollup[name] = rollup.get(name, 0) + 1
         if was | bits != was:
             self._set_raw(key, pack(was | bits))
-        self._set_raw("r/" + pair, pack(rollup))
+        self._set_raw(rollup_key(after[1], after[2]), pack(rollup))
 
     def _track_lost(self, sid: str, lost: bool) -> None:
         sessions = unpack(self._get_raw("lost/"), [])
@@ -253,7 +252,7 @@ class KVTxn:
 
     def _bump_rollup(self, pair: tuple, old: str | None, new: str | None) -> None:
         """Move one session of ``pair`` from status ``old`` to ``new`` (``None``: in or out)."""
-        key = "r/" + pair[0] + SEP + pair[1]
+        key = rollup_key(*pair)
         rollup = unpack(self._get_raw(key))
         if rollup is None:
             rollup = {"product": pair[0], "version": pair[1], "total": 0, "by_status": {}}
