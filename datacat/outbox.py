@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .protocol import FrameEncoder
+from .protocol import FrameEncoder, array_header
 
 __all__ = ["WIDTH", "HEADS", "PAD", "record_items", "pack_records", "as_tuples"]
 
@@ -42,14 +42,6 @@ def record_items(fields: tuple) -> tuple:
     return (msgspec.Raw(FrameEncoder().encode(fields)), *_WIDE_PADS)
 
 
-def _array_header(count: int) -> bytes:
-    if count < 16:
-        return bytes((0x90 | count,))
-    if count < 0x10000:
-        return b"\xdc" + count.to_bytes(2, "big")
-    return b"\xdd" + count.to_bytes(4, "big")
-
-
 def pack_records(encoder: msgspec.msgpack.Encoder, items: list) -> msgspec.Raw:
     """The msgpack array of the records in ``items`` (whole records), to put in a frame.
 
@@ -57,7 +49,7 @@ def pack_records(encoder: msgspec.msgpack.Encoder, items: list) -> msgspec.Raw:
     """
     buffer = bytearray()
     encoder.encode_into(items, buffer)
-    buffer[:len(_array_header(len(items)))] = _array_header(len(items) // WIDTH)
+    buffer[:len(array_header(len(items)))] = array_header(len(items) // WIDTH)
     return msgspec.Raw(buffer)
 
 

@@ -40,7 +40,7 @@ from .batches import (
     read_spooled,
 )
 from .checks import check_record, check_tree
-from .frames import Frame, FrameEncoder, decode_frame, encode_frame, frame_sender
+from .frames import Frame, FrameEncoder, array_header, decode_frame, encode_frame, frame_sender
 from .records import (
     DEFAULT_LIMITS,
     LIFECYCLE_KINDS,
@@ -61,7 +61,8 @@ __all__ = [
     "PROTOCOL_VERSION", "Kind", "Limits", "DEFAULT_LIMITS", "METRIC_TYPES", "InvalidData",
     "ProtocolError",
     "RECORD_FIELDS", "LIFECYCLE_KINDS",
-    "Frame", "FrameEncoder", "encode_frame", "decode_frame", "encode_batch", "decode_batch",
+    "Frame", "FrameEncoder", "array_header", "encode_frame", "decode_frame", "encode_batch",
+    "decode_batch",
     "build_batch", "daemon_id_of", "new_daemon_identity", "frame_sender",
     "build_part", "field_positions", "OPEN_FIELD",
     "encode_ack", "decode_ack", "peek_seq", "record_as_dict", "check_tree", "check_record",

@@ -12,7 +12,18 @@ import msgspec
 from .checks import REPR_CHARS, check_record, invalid_reason, unpack_limited, well_typed
 from .records import DEFAULT_LIMITS, PROTOCOL_VERSION, Limits, ProtocolError
 
-__all__ = ["Frame", "FrameEncoder", "encode_frame", "decode_frame", "dropped_totals", "frame_sender"]
+__all__ = ["Frame", "FrameEncoder", "encode_frame", "decode_frame", "dropped_totals", "frame_sender",
+           "array_header"]
+
+def array_header(count: int) -> bytes:
+    """The shortest msgpack header of an array of ``count`` items (items packed apart are
+    joined behind it)."""
+    if count < 16:
+        return bytes((0x90 | count,))
+    if count < 0x10000:
+        return b"\xdc" + count.to_bytes(2, "big")
+    return b"\xdd" + count.to_bytes(4, "big")
+
 
 @dataclass(frozen=True)
 class Frame:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from .checks import check_record, invalid_reason, text_key, unpack_limited, well_typed
-from .frames import Frame, dropped_totals
+from .frames import Frame, array_header, dropped_totals
 from .records import DEFAULT_LIMITS, PROTOCOL_VERSION, Kind, Limits, ProtocolError
 
 __all__ = ["ROW", "row_bytes", "split_frame", "row_event", "row_record", "row_level",
@@ -70,10 +70,6 @@ def row_bytes(limits: Limits) -> int:
     return min(2 * limits.max_keys, limits.max_string, max(limits.max_keys, limits.max_records))
 
 
-def _array_header(count: int) -> bytes:
-    return b"\xdd" + count.to_bytes(4, "big")
-
-
 def split_frame(data: bytes, limits: Limits = DEFAULT_LIMITS):
     """A client frame with its small event records as ``(ROW, sid, ts, bytes)`` and the
     others decoded and checked as ``decode_frame(strict=False)`` would; ``None`` if the
@@ -114,7 +110,7 @@ def split_frame(data: bytes, limits: Limits = DEFAULT_LIMITS):
     invalid: dict = {}
     if rest:
         try:  # one decoder call for them all: the same limits as the frame's
-            decoded = unpack_limited(_array_header(len(rest)) + b"".join(rest), limits,
+            decoded = unpack_limited(array_header(len(rest)) + b"".join(rest), limits,
                                      limits.max_frame_bytes)
         except ProtocolError:
             return None
