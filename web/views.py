@@ -69,13 +69,6 @@ def compat_sessions_with_state(store: Store, sessions: list[dict]) -> list[dict]
     return [compat_session(session, state) for session, state in zip(sessions, states)]
 
 
-def _tail(store: Store, stream: str, session: dict, cap: int) -> tuple[list, int]:
-    """The last ``cap`` items of a stream and the index of the first one."""
-    count = session.get(_COUNTS[stream]) or 0
-    start = max(0, count - cap)
-    return (store.read(stream, session["id"], start, count - start) if count else []), start
-
-
 def state_history(base: dict, entries: list[dict]) -> list[dict]:
     """``[{timestamp, state}]``: the full state after each history entry of ``entries``,
     replayed from ``base``, the state before the first of them (``SessionRead.base``)."""

@@ -131,14 +131,14 @@ def test_session_page_context(store):
         metrics=[{"ts": T0 + 1, "name": "fps", "type": "gauge", "count": 1, "sum": 5.0, "min": 5.0,
                   "max": 5.0, "last": 5.0}])
     apply(store, {"sessions": {"s": {"beat": T0 + 2}}})
-    session = store.get_session("s")
-    context = session_page(store, session, T0 + 100, EventQuery())
+    context = session_page(store, "s", T0 + 100, EventQuery())
     assert context["header"] == {"duration": 10.0, "machine": "rig-1", "hangs": 0, "live": False}
     assert [m["name"] for m in context["metrics"]] == ["fps"]
     assert context["crash"].reason == "unhandled_exception"
     assert [e["name"] for e in context["events"].items] == ["session_crashed", "e"]
     assert context["levels"] == ["critical", "warning"] and context["categories"] == ["crash", "io"]
     assert [t["name"] for t in context["timeline"]["data"]] == ["state change", "warning", "crash"]
+    assert session_page(store, "unknown", T0, EventQuery()) is None
     assert context["state_nodes"][0].key == "a" and context["cut"] == {"events": 0, "changes": 0,
                                                                       "metrics": 0}
 
@@ -150,7 +150,7 @@ def test_a_long_session_shows_its_timeline_from_where_both_tails_overlap(store, 
     monkeypatch.setattr(module, "TIMELINE_CHANGES", 5)
     add(store, "s", end=None, state=[[T0 + 2 * i, {"i": i}] for i in range(10)],
         events=[{"ts": T0 + 3 * i, "name": "e", "level": "info"} for i in range(10)])
-    context = module.session_page(store, store.get_session("s"), T0 + 100, EventQuery())
+    context = module.session_page(store, "s", T0 + 100, EventQuery())
     assert context["since"] == T0 + 15  # changes are there from T0+10, events from T0+15
     rows = {t["name"]: t["customdata"] for t in context["timeline"]["data"]}
     assert rows["state change"] == [["s", 8], ["s", 9]]

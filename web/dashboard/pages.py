@@ -65,11 +65,7 @@ async def session_view(request: Request, sid: str):
     store, sid = request.app.ctx.store, unquote(sid)  # Sanic leaves path parameters quoted
     query, now = event_query(request.args), time.time()
 
-    def context() -> dict | None:
-        session = store.get_session(sid)
-        return None if session is None else session_page(store, session, now, query)
-
-    found = await read(request, context)
+    found = await read(request, session_page, store, sid, now, query)
     if found is None:
         return not_found(request, f"session {sid}")
     return render(request, "session.html", **found)

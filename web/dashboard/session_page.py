@@ -5,7 +5,6 @@ from __future__ import annotations
 from datacat.broker.store import Store
 
 from ..figures import metric_figures, session_timeline
-from ..views import _tail
 from .crash import crash_report
 from .events import EventQuery, find_events
 from .statetree import state_tree
@@ -31,11 +30,19 @@ def header(session: dict, now: float) -> dict:
 CHILDREN_SHOWN = 100
 
 
-def session_page(store: Store, session: dict, now: float, events_query: EventQuery) -> dict:
-    """The template context of ``/sessions/{id}`` (figures as dicts)."""
-    events, first_event = _tail(store, "events", session, TIMELINE_EVENTS)
-    history, first_change = _tail(store, "history", session, TIMELINE_CHANGES)
-    points, first_point = _tail(store, "metrics", session, METRIC_POINTS)
+def session_page(store: Store, sid: str, now: float, events_query: EventQuery) -> dict | None:
+    """The template context of ``/sessions/{id}`` (figures as dicts); ``None`` for an
+    unknown session. The record, state and stream tails come from one ``read_session``."""
+    found = store.read_session(sid, streams={"events": (-TIMELINE_EVENTS, TIMELINE_EVENTS),
+                                             "history": (-TIMELINE_CHANGES, TIMELINE_CHANGES),
+                                             "metrics": (-METRIC_POINTS, METRIC_POINTS)},
+                               state=True)
+    if found is None:
+        return None
+    session, state = found.session, found.state
+    first_event, events = found.streams["events"]
+    first_change, history = found.streams["history"]
+    first_point, points = found.streams["metrics"]
     changes = [{"index": first_change + i, "ts": entry["ts"], "patch": entry["patch"]}
                for i, entry in enumerate(history)]
     # a cut-off stream covers less time than a whole one: show both from the later start
@@ -44,7 +51,6 @@ def session_page(store: Store, session: dict, now: float, events_query: EventQue
     since = max(starts) if starts else None
     shown = (events, changes) if since is None else (
         [e for e in events if (e.get("ts") or 0) >= since], [c for c in changes if c["ts"] >= since])
-    state = store.get_state(session["id"])
     nodes, truncated = state_tree(state)
     found = find_events(store, session["id"], session.get("event_count") or 0, events_query)
     return {
