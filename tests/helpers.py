@@ -16,10 +16,19 @@ import httpx
 __all__ = ["free_port", "wait_until", "DataCatProcess", "kill_daemon", "all_events"]
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now and not handed out before in this process: the kernel may offer a
+    port it has just given back, and two picked in a row for one stack must differ."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_until(predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.05,
